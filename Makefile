@@ -1,0 +1,51 @@
+# Switchboard: `make run` serves the demo, `make test` runs every test.
+SHELL := /bin/bash
+GO ?= go
+BIN := bin/switchboard
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X github.com/switchboard-cc/switchboard/internal/app.Version=$(VERSION)
+STATICCHECK := $(shell $(GO) env GOPATH)/bin/staticcheck
+STATICCHECK_VERSION := v0.8.2
+
+# The PostgreSQL and NATS that tests use in addition to SQLite and embedded NATS.
+export SWITCHBOARD_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
+export SWITCHBOARD_TEST_NATS_URL ?= nats://127.0.0.1:4222
+
+.PHONY: build run test lint vet staticcheck unit e2e bench generate tools clean
+
+build:
+	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/switchboard
+
+run: build
+	$(BIN) serve --demo --log-format text
+
+test: tools vet staticcheck generate-check unit e2e
+
+tools:
+	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+vet:
+	$(GO) vet ./...
+
+staticcheck: tools
+	$(STATICCHECK) ./...
+
+# The committed OpenAPI document must match the route table.
+generate-check:
+	$(GO) generate ./internal/api
+	git diff --exit-code -- internal/api/openapi.json
+
+generate:
+	$(GO) generate ./...
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+e2e: build
+	SWITCHBOARD_E2E_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -tags e2e ./test/e2e/...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench/...
+
+clean:
+	rm -rf bin data

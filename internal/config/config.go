@@ -1,0 +1,199 @@
+// Package config is Switchboard's one typed configuration. Every setting has
+// one name used three ways: the flag --name, the environment variable
+// SWITCHBOARD_NAME (upper case, '-' as '_') and the key name in the YAML file
+// given by --config. Precedence: flags, then environment, then the file, then
+// the defaults.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+)
+
+// Config holds every setting of `switchboard serve`.
+type Config struct {
+	DataDir         string        `yaml:"data"`
+	HTTPAddr        string        `yaml:"http"`
+	DatabaseURL     string        `yaml:"database-url"`
+	NATSURL         string        `yaml:"nats-url"`
+	NATSPrefix      string        `yaml:"nats-prefix"`
+	NATSListen      string        `yaml:"nats-listen"`
+	NATSReplicas    int           `yaml:"nats-replicas"`
+	LogLevel        string        `yaml:"log-level"`
+	LogFormat       string        `yaml:"log-format"`
+	Demo            bool          `yaml:"demo"`
+	ShutdownTimeout time.Duration `yaml:"shutdown-timeout"`
+	MaxBodyBytes    int64         `yaml:"max-body-bytes"`
+	// AdminToken is a deployment-admin API key to accept (and store on first
+	// start). Environment only: secrets do not belong in flags or files.
+	AdminToken string `yaml:"-"`
+}
+
+// Default returns the embedded-everything defaults.
+func Default() Config {
+	return Config{
+		DataDir:         "./data",
+		HTTPAddr:        "127.0.0.1:8080",
+		NATSPrefix:      "sb",
+		NATSReplicas:    1,
+		LogLevel:        "info",
+		LogFormat:       "json",
+		ShutdownTimeout: 30 * time.Second,
+		MaxBodyBytes:    1 << 20,
+	}
+}
+
+// EnvPrefix starts every environment variable Switchboard reads.
+const EnvPrefix = "SWITCHBOARD_"
+
+// EnvName is the environment variable for a flag name.
+func EnvName(flag string) string {
+	return EnvPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// Bind registers the settings as flags on fs, defaulting to c's values.
+func (c *Config) Bind(fs *pflag.FlagSet) {
+	fs.String("config", "", "YAML configuration file (keys are the flag names)"+envNote("config"))
+	fs.StringVar(&c.DataDir, "data", c.DataDir, "directory for the SQLite database, embedded NATS data, admin.token and files"+envNote("data"))
+	fs.StringVar(&c.HTTPAddr, "http", c.HTTPAddr, "HTTP listen address for the API, console and metrics"+envNote("http"))
+	fs.StringVar(&c.DatabaseURL, "database-url", c.DatabaseURL, "PostgreSQL URL (postgres://...); empty uses SQLite in --data"+envNote("database-url"))
+	fs.StringVar(&c.NATSURL, "nats-url", c.NATSURL, "external NATS URL(s), comma-separated for a cluster; empty runs NATS embedded"+envNote("nats-url"))
+	fs.StringVar(&c.NATSPrefix, "nats-prefix", c.NATSPrefix, "prefix of every NATS subject, stream and bucket, so deployments can share a cluster"+envNote("nats-prefix"))
+	fs.StringVar(&c.NATSListen, "nats-listen", c.NATSListen, "address where the embedded NATS also listens for other processes; empty: in-process only"+envNote("nats-listen"))
+	fs.IntVar(&c.NATSReplicas, "nats-replicas", c.NATSReplicas, "JetStream stream replicas (3 on a cluster)"+envNote("nats-replicas"))
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error"+envNote("log-level"))
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text"+envNote("log-format"))
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed the demo instance (idempotent) and print how to use it"+envNote("demo"))
+	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a first SIGTERM waits for work to drain"+envNote("shutdown-timeout"))
+	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest JSON request body accepted"+envNote("max-body-bytes"))
+}
+
+func envNote(flag string) string { return " (env " + EnvName(flag) + ")" }
+
+// Load fills c from the file, the environment and the flags of fs (already
+// parsed), in increasing precedence, then validates it.
+func (c *Config) Load(fs *pflag.FlagSet, lookupEnv func(string) (string, bool)) error {
+	changed := map[string]string{}
+	fs.Visit(func(f *pflag.Flag) { changed[f.Name] = f.Value.String() })
+
+	path := changed["config"]
+	if path == "" {
+		path, _ = lookupEnv(EnvName("config"))
+	}
+	if path != "" {
+		raw, err := os.ReadFile(path)
+		if err != nil {
+			return fmt.Errorf("config file: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(c); err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("config file %s: %w", path, err)
+		}
+	}
+	var errs []error
+	fs.VisitAll(func(f *pflag.Flag) {
+		if f.Name == "config" {
+			return
+		}
+		if _, ok := changed[f.Name]; ok {
+			return
+		}
+		if v, ok := lookupEnv(EnvName(f.Name)); ok {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("%s=%q: %w", EnvName(f.Name), v, err))
+			}
+		}
+	})
+	// Flags win over the file: set them again after decoding it.
+	for name, v := range changed {
+		if name == "config" {
+			continue
+		}
+		if err := fs.Set(name, v); err != nil {
+			errs = append(errs, fmt.Errorf("--%s: %w", name, err))
+		}
+	}
+	if v, ok := lookupEnv(EnvPrefix + "ADMIN_TOKEN"); ok {
+		c.AdminToken = strings.TrimSpace(v)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	return c.Validate()
+}
+
+// Validate reports every invalid setting.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("--%s: "+format, append([]any{name}, args...)...))
+	}
+	if c.DataDir == "" {
+		bad("data", "must not be empty")
+	}
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || port == "" {
+		bad("http", "%q is not host:port", c.HTTPAddr)
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("database-url", "must start with postgres:// (or be empty for SQLite)")
+	}
+	for _, u := range strings.Split(c.NATSURL, ",") {
+		if u = strings.TrimSpace(u); u != "" && !strings.Contains(u, "://") {
+			bad("nats-url", "%q must be a URL such as nats://127.0.0.1:4222", u)
+		}
+	}
+	if c.NATSListen != "" {
+		if _, _, err := net.SplitHostPort(c.NATSListen); err != nil {
+			bad("nats-listen", "%q is not host:port", c.NATSListen)
+		}
+	}
+	if c.NATSPrefix == "" || strings.ContainsAny(c.NATSPrefix, ". *>") {
+		bad("nats-prefix", "must be a non-empty token without '.', '*', '>' or spaces")
+	}
+	if c.NATSReplicas != 1 && c.NATSReplicas != 3 && c.NATSReplicas != 5 {
+		bad("nats-replicas", "must be 1, 3 or 5")
+	}
+	if _, err := ParseLevel(c.LogLevel); err != nil {
+		bad("log-level", "%v", err)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		bad("log-format", "must be json or text")
+	}
+	if c.ShutdownTimeout < 0 {
+		bad("shutdown-timeout", "must not be negative")
+	}
+	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
+		bad("max-body-bytes", "must be between 1024 and 67108864")
+	}
+	return errors.Join(errs...)
+}
+
+// ParseLevel maps a level name to slog's level.
+func ParseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return 0, fmt.Errorf("unknown log level %q", s)
+	}
+	return l, nil
+}
+
+// Logger builds the process logger the settings ask for.
+func (c *Config) Logger(w *os.File) *slog.Logger {
+	lvl, _ := ParseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
