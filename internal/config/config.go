@@ -158,8 +158,8 @@ func (c *Config) Validate() error {
 			bad("nats-listen", "%q is not host:port", c.NATSListen)
 		}
 	}
-	if c.NATSPrefix == "" || strings.ContainsAny(c.NATSPrefix, ". *>") {
-		bad("nats-prefix", "must be a non-empty token without '.', '*', '>' or spaces")
+	if !validPrefix(c.NATSPrefix) {
+		bad("nats-prefix", "%q must be letters, digits, '-' or '_' (it starts NATS subjects and stream names)", c.NATSPrefix)
 	}
 	if c.NATSReplicas != 1 && c.NATSReplicas != 3 && c.NATSReplicas != 5 {
 		bad("nats-replicas", "must be 1, 3 or 5")
@@ -177,6 +177,18 @@ func (c *Config) Validate() error {
 		bad("max-body-bytes", "must be between 1024 and 67108864")
 	}
 	return errors.Join(errs...)
+}
+
+func validPrefix(p string) bool {
+	if p == "" || len(p) > 32 {
+		return false
+	}
+	for _, r := range p {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseLevel maps a level name to slog's level.
