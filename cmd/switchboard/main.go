@@ -21,15 +21,15 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newServeCmd(), newMigrateCmd(), newVersionCmd())
+	root.AddCommand(newServeCmd(), newMigrateCmd(), newFlowCmd(), newVersionCmd())
 	ctx, stop := signalContext()
 	defer stop()
 	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "switchboard:", err)
 		var ee exitError
-		if errors.As(err, &ee) {
+		if errors.As(err, &ee) { // the command has said what went wrong
 			os.Exit(int(ee))
 		}
+		fmt.Fprintln(os.Stderr, "switchboard:", err)
 		os.Exit(1)
 	}
 }

@@ -68,7 +68,11 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	items, next, err := s.st.ListAPIKeys(r.Context(), r.PathValue("instanceId"), page)
+	inst := r.PathValue("instanceId")
+	items, next, err := s.st.ListAPIKeys(r.Context(), inst, page)
+	if err == nil && len(items) == 0 && inst != "" {
+		err = s.instanceExists(r.Context(), inst)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

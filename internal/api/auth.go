@@ -40,14 +40,13 @@ func principalFrom(ctx context.Context) Principal {
 
 func (s *Server) authenticate(rt route, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		h := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || !auth.ValidKeyShape(strings.TrimSpace(token)) {
+		token, ok := bearerToken(r.Header.Get("Authorization"))
+		if !ok || !auth.ValidKeyShape(token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 			s.writeError(w, r, errStatus(http.StatusUnauthorized, "unauthenticated", "an API key is required: Authorization: Bearer <key>"))
 			return
 		}
-		k, err := s.st.APIKeyByHash(r.Context(), auth.HashAPIKey(strings.TrimSpace(token)))
+		k, err := s.st.APIKeyByHash(r.Context(), auth.HashAPIKey(token))
 		if errors.Is(err, store.ErrNotFound) || (err == nil && k.ExpiresAt != nil && time.Now().After(*k.ExpiresAt)) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
 			s.writeError(w, r, errStatus(http.StatusUnauthorized, "unauthenticated", "the API key is not valid"))
@@ -78,6 +77,16 @@ func (s *Server) authenticate(rt route, next http.HandlerFunc) http.HandlerFunc 
 		}
 		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	}
+}
+
+// bearerToken returns the credentials of an "Authorization: Bearer <token>"
+// header. The scheme is case-insensitive (RFC 9110 section 11.1).
+func bearerToken(h string) (string, bool) {
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
 }
 
 var (

@@ -6,9 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
+	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // decode reads a JSON body strictly into v: the content type must be JSON,
@@ -18,8 +23,7 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	ct := r.Header.Get("Content-Type")
 	mt, _, err := mime.ParseMediaType(ct)
 	if ct == "" || err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-		return errStatus(http.StatusUnsupportedMediaType, "unsupported_media_type",
-			"Content-Type must be application/json, not %q", ct)
+		return errMediaType("application/json", ct)
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.maxBody))
 	if err != nil {
@@ -39,7 +43,7 @@ func decodeBytes(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return jsonError(err, body)
+		return jsonError(err, body, v)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return errBadRequest("bad_json", "body", "has data after the JSON value")
@@ -48,7 +52,9 @@ func decodeBytes(body []byte, v any) error {
 }
 
 // jsonError turns encoding/json's errors into ones that name the field.
-func jsonError(err error, body []byte) error {
+// v is the value being decoded, to find the field of errors that
+// encoding/json reports without one.
+func jsonError(err error, body []byte, v any) error {
 	var (
 		se *json.SyntaxError
 		te *json.UnmarshalTypeError
@@ -66,10 +72,39 @@ func jsonError(err error, body []byte) error {
 		}
 		return errBadRequest("wrong_type", field, "must be %s, not %s", jsonKind(te.Type.Kind().String(), te.Type.String()), te.Value)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		name := strings.TrimPrefix(err.Error(), "json: unknown field ")
+		if uq, err := strconv.Unquote(name); err == nil {
+			name = uq
+		}
+		if name == "" {
+			return errBadRequest("unknown_field", "body", "holds a field with an empty name")
+		}
 		return errBadRequest("unknown_field", name, "is not a known field")
 	}
-	return errBadRequest("bad_json", "body", "%v", err)
+	// A field's own UnmarshalJSON (time.Time's) failed; encoding/json does
+	// not say which field that was.
+	var pe *time.ParseError
+	if errors.As(err, &pe) || strings.HasPrefix(err.Error(), "Time.UnmarshalJSON") {
+		return errBadRequest("wrong_type", failingField(body, v), "must be an RFC 3339 date-time such as 2030-01-02T15:04:05Z")
+	}
+	return errBadRequest("bad_value", failingField(body, v), "%v", err)
+}
+
+// failingField finds the top-level field of body that cannot be decoded
+// into v's type on its own, or "body" if none can be singled out.
+func failingField(body []byte, v any) string {
+	t := reflect.TypeOf(v)
+	var fields map[string]json.RawMessage
+	if t == nil || t.Kind() != reflect.Pointer || json.Unmarshal(body, &fields) != nil {
+		return "body"
+	}
+	for _, name := range slices.Sorted(maps.Keys(fields)) {
+		one, err := json.Marshal(map[string]json.RawMessage{name: fields[name]})
+		if err == nil && json.Unmarshal(one, reflect.New(t.Elem()).Interface()) != nil {
+			return name
+		}
+	}
+	return "body"
 }
 
 func jsonKind(kind, typ string) string {

@@ -17,7 +17,7 @@ func (s *Server) flowRoutes() []route {
 	return []route{
 		{method: "POST", path: base + "/publish", op: "publishFlow", tag: "Flows",
 			summary: "Validate the draft and publish it as the next version (send If-Match to publish only what you read)",
-			auth: authInstance, out: typeOf[core.Flow](), status: 200, handler: s.publishFlow},
+			auth:    authInstance, out: typeOf[core.Flow](), status: 200, handler: s.publishFlow},
 		{method: "GET", path: base + "/versions", op: "listFlowVersions", tag: "Flows", summary: "List a flow's published versions",
 			auth: authInstance, out: typeOf[ListResponse[core.FlowVersion]](), status: 200, handler: s.listFlowVersions},
 		{method: "GET", path: base + "/versions/{version}", op: "getFlowVersion", tag: "Flows", summary: "Get a published version with its content",

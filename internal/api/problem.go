@@ -47,6 +47,13 @@ func errStatus(status int, code, format string, args ...any) *apiError {
 	return &apiError{status: status, code: code, detail: fmt.Sprintf(format, args...)}
 }
 
+// errMediaType refuses a body whose Content-Type (got) is not want.
+func errMediaType(want, got string) *apiError {
+	e := errStatus(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be %s, not %q", want, got)
+	e.fields = []core.FieldError{{Field: "Content-Type", Message: "must be " + want}}
+	return e
+}
+
 var errNotFound = errStatus(http.StatusNotFound, "not_found", "no such resource")
 
 // writeError maps any error to a problem response. Errors it does not know

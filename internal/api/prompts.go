@@ -29,7 +29,7 @@ func (s *Server) putPromptAudio(w http.ResponseWriter, r *http.Request) {
 	ct := r.Header.Get("Content-Type")
 	mt, _, _ := mime.ParseMediaType(ct)
 	if mt != "audio/wav" && mt != "audio/x-wav" && mt != "audio/wave" {
-		s.writeError(w, r, errStatus(http.StatusUnsupportedMediaType, "unsupported_media_type", "Content-Type must be audio/wav, not %q", ct))
+		s.writeError(w, r, errMediaType("audio/wav", ct))
 		return
 	}
 	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxPromptBytes))
@@ -44,7 +44,9 @@ func (s *Server) putPromptAudio(w http.ResponseWriter, r *http.Request) {
 	}
 	info, err := audio.ParseWAV(data)
 	if err != nil {
-		s.writeError(w, r, errStatus(http.StatusUnprocessableEntity, "bad_audio", "body: %v", err))
+		e := errStatus(http.StatusUnprocessableEntity, "bad_audio", "body: %v", err)
+		e.fields = []core.FieldError{{Field: "body", Message: err.Error()}}
+		s.writeError(w, r, e)
 		return
 	}
 	p, err := s.st.SetPromptAudio(r.Context(), r.PathValue("instanceId"), r.PathValue("id"), core.AudioInfo{

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -63,6 +64,9 @@ func crud[T any, P interface {
 					return
 				}
 				items, next, err := k.repo.List(r.Context(), r.PathValue("instanceId"), page)
+				if err == nil && len(items) == 0 {
+					err = s.instanceExists(r.Context(), r.PathValue("instanceId"))
+				}
 				if err != nil {
 					s.writeError(w, r, err)
 					return
@@ -110,7 +114,7 @@ func crud[T any, P interface {
 			}},
 		{method: "PUT", path: item, op: "update" + k.one, tag: k.tag,
 			summary: "Replace a " + k.one + " (send version or If-Match to refuse a concurrent change)",
-			auth: authInstance, in: t, out: t, status: 200,
+			auth:    authInstance, in: t, out: t, status: 200,
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				inst, id := r.PathValue("instanceId"), r.PathValue("id")
 				v := P(new(T))
@@ -155,6 +159,13 @@ func crud[T any, P interface {
 	}
 }
 
+// instanceExists tells an empty listing from one of a missing instance
+// (which only a deployment-admin key can ask for): the latter is a 404.
+func (s *Server) instanceExists(ctx context.Context, id string) error {
+	_, err := s.st.GetInstance(ctx, id)
+	return err
+}
+
 func redact(v any) {
 	if rv, ok := v.(core.Redactor); ok {
 		rv.Redact()
@@ -195,15 +206,29 @@ func pageFrom(r *http.Request) (store.Page, error) {
 	return p, nil
 }
 
+// prepareUser hashes a new password. It validates the whole user first, so
+// that every problem is reported at once and no hash is computed for a
+// request that will be refused.
 func (s *Server) prepareUser(ctx context.Context, u, cur *core.User) error {
-	if u.Password == "" {
-		if cur == nil {
-			return core.Invalid("password", "is required when creating a user")
-		}
-		return nil // keep the stored hash
+	var errs []core.FieldError
+	u.Normalize()
+	var ve *core.ValidationError
+	if err := u.Validate(); errors.As(err, &ve) {
+		errs = ve.Errors
 	}
-	if msg := checkPassword(u.Password); msg != "" {
-		return core.Invalid("password", "%s", msg)
+	switch {
+	case u.Password == "" && cur == nil:
+		errs = append(errs, core.FieldError{Field: "password", Message: "is required when creating a user"})
+	case u.Password != "":
+		if msg := checkPassword(u.Password); msg != "" {
+			errs = append(errs, core.FieldError{Field: "password", Message: msg})
+		}
+	}
+	if len(errs) > 0 {
+		return &core.ValidationError{Errors: errs}
+	}
+	if u.Password == "" {
+		return nil // keep the stored hash
 	}
 	h, err := hashPassword(u.Password)
 	if err != nil {

@@ -53,6 +53,7 @@ func (s *Server) apiRoutes() []route {
 	rs = append(rs, crud(s, kindSpec[phoneNumberT, *phoneNumberT]{path: "phone-numbers", tag: "Phone numbers", one: "PhoneNumber", repo: s.st.PhoneNumbers})...)
 	rs = append(rs, crud(s, kindSpec[flowT, *flowT]{path: "flows", tag: "Flows", one: "Flow", repo: s.st.Flows})...)
 	rs = append(rs, s.flowRoutes()...)
+	rs = append(rs, s.flowImportRoutes()...)
 	rs = append(rs, crud(s, kindSpec[promptT, *promptT]{path: "prompts", tag: "Prompts", one: "Prompt", repo: s.st.Prompts, prepare: keepPromptAudio})...)
 	rs = append(rs, s.promptRoutes()...)
 	rs = append(rs, crud(s, kindSpec[quickConnectT, *quickConnectT]{path: "quick-connects", tag: "Quick connects", one: "QuickConnect", repo: s.st.QuickConnects})...)

@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -42,13 +44,13 @@ type Options struct {
 
 // Server is the HTTP front of the API.
 type Server struct {
-	st       *store.Store
-	log      *slog.Logger
-	reg      *prometheus.Registry
-	checks   map[string]Check
-	maxBody  int64
-	version  string
-	handler  http.Handler
+	st        *store.Store
+	log       *slog.Logger
+	reg       *prometheus.Registry
+	checks    map[string]Check
+	maxBody   int64
+	version   string
+	handler   http.Handler
 	routes    []route
 	flowCheck FlowChecker
 	draining  atomic.Bool
@@ -91,10 +93,34 @@ func New(o Options) *Server {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		// This catch-all also wins over routes of the same path with
+		// another method, so tell "wrong method" from "no such path" here.
+		if allow := s.allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, errStatus(http.StatusMethodNotAllowed, "method_not_allowed",
+				"%s is not allowed on %s; use %s", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
 		s.writeError(w, r, errStatus(http.StatusNotFound, "no_route", "no API route %s %s", r.Method, r.URL.Path))
 	})
 	s.handler = s.observe(mux)
 	return s
+}
+
+// allowedMethods lists the methods that have a route for r's path.
+func (s *Server) allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, rt := range s.routes {
+		if slices.Contains(allow, rt.method) {
+			continue
+		}
+		probe := &http.Request{Method: rt.method, URL: r.URL, Host: r.Host, Header: http.Header{}}
+		if _, pattern := mux.Handler(probe); strings.HasPrefix(pattern, rt.method+" ") {
+			allow = append(allow, rt.method)
+		}
+	}
+	slices.Sort(allow)
+	return allow
 }
 
 // Handler returns the root handler (for tests and for embedding more routes).

@@ -73,7 +73,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err 
 	}
 	a.API = api.New(api.Options{
 		Store: a.Store, Logger: log, Registry: a.reg, MaxBodyBytes: cfg.MaxBodyBytes, Version: Version,
-		Checks: map[string]api.Check{"store": a.Store.Ping, "bus": a.Bus.Ready},
+		Checks:    map[string]api.Check{"store": a.Store.Ping, "bus": a.Bus.Ready},
+		FlowCheck: api.CheckFlow,
 	})
 	a.ln, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -6,10 +6,10 @@ import "time"
 // once, when created; the store keeps only its SHA-256 hash. A key without an
 // instance is a deployment-admin key.
 type APIKey struct {
-	ID          string     `json:"id"`
-	InstanceID  string     `json:"instanceId,omitempty"`
-	Name        string     `json:"name"`
-	Description string     `json:"description,omitempty"`
+	ID          string `json:"id"`
+	InstanceID  string `json:"instanceId,omitempty"`
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
 	// Prefix is the first characters of the key, to tell keys apart.
 	Prefix     string     `json:"prefix"`
 	CreatedAt  time.Time  `json:"createdAt"`

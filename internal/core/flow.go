@@ -53,7 +53,8 @@ func (f *Flow) Normalize() {
 	if f.Type == "" {
 		f.Type = FlowContact
 	}
-	if len(bytes.TrimSpace(f.Content)) == 0 {
+	// An absent content and an explicit null are both "no document".
+	if c := bytes.TrimSpace(f.Content); len(c) == 0 || bytes.Equal(c, []byte("null")) {
 		f.Content = nil
 	}
 }

@@ -9,10 +9,10 @@ import (
 // Permissions a security profile can grant. They are coarse on purpose:
 // one per area of the product, read or edit.
 var Permissions = []string{
-	"agent.ccp",          // log in to the CCP and handle contacts
-	"agent.outbound",     // place outbound calls
-	"metrics.realtime",   // see real-time metrics
-	"metrics.historical", // see historical metrics and contact records
+	"agent.ccp",                    // log in to the CCP and handle contacts
+	"agent.outbound",               // place outbound calls
+	"metrics.realtime",             // see real-time metrics
+	"metrics.historical",           // see historical metrics and contact records
 	"routing.read", "routing.edit", // queues, routing profiles, hours, quick connects
 	"flows.read", "flows.edit", "flows.publish",
 	"numbers.read", "numbers.edit",

@@ -1,0 +1,834 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/switchboard-cc/switchboard/internal/auth"
+	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/internal/hours"
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/internal/store/storetest"
+)
+
+// happyPaths covers every route of the API with a request that succeeds,
+// and checks what it left in the store.
+var happyPaths = []scenario{
+	// Instances.
+	{name: "admin creates an instance with its default security profiles", method: "POST", path: "/api/v1/instances", key: "admin",
+		body: `{"alias":"newco-{n}","description":"New company"}`, status: 201,
+		want: []string{`"alias":"newco-{n}"`, `"version":1`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			id := createdID(t, r)
+			in, err := f.st.GetInstance(context.Background(), id)
+			if err != nil || in.Alias != f.expand(t, "newco-{n}") || in.Description != "New company" {
+				t.Fatalf("stored instance %+v, %v", in, err)
+			}
+			if n := count(t, f.st.SecurityProfiles, id); n != 3 {
+				t.Fatalf("new instance has %d security profiles, want the 3 defaults", n)
+			}
+		}},
+	{name: "admin lists every instance", method: "GET", path: "/api/v1/instances", key: "admin", status: 200,
+		want: []string{`"id":"{a}"`, `"id":"{b}"`}},
+	{name: "admin pages through instances", method: "GET", path: "/api/v1/instances?maxResults=1", key: "admin", status: 200,
+		want: []string{`"nextToken":"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			var page ListResponse[core.Instance]
+			r.decode(t, &page)
+			if len(page.Items) != 1 {
+				t.Fatalf("maxResults=1 gave %d items", len(page.Items))
+			}
+			seen := map[string]bool{page.Items[0].ID: true}
+			for tok := page.NextToken; tok != ""; {
+				r := f.call(t, "GET", "/api/v1/instances?maxResults=1&nextToken="+tok, "admin", nil, nil)
+				var next ListResponse[core.Instance]
+				r.decode(t, &next)
+				for _, in := range next.Items {
+					if seen[in.ID] {
+						t.Fatalf("instance %s listed twice while paging", in.ID)
+					}
+					seen[in.ID] = true
+				}
+				tok = next.NextToken
+			}
+			if !seen[f.id("a")] || !seen[f.id("b")] {
+				t.Fatalf("paging missed an instance: saw %v", seen)
+			}
+		}},
+	{name: "instance key lists only its own instance", method: "GET", path: "/api/v1/instances", key: "a", status: 200,
+		want: []string{`"id":"{a}"`}, not: []string{"{b}"}},
+	{name: "get instance returns it with its version as ETag", method: "GET", path: "/api/v1/instances/{a}", key: "a", status: 200,
+		want: []string{`"alias":"{a.alias}"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if et := r.header.Get("ETag"); et != `"1"` {
+				t.Fatalf("ETag %q, want \"1\"", et)
+			}
+		}},
+	{name: "update instance renames it and bumps its version", method: "PUT", path: "/api/v1/instances/{a}", key: "a",
+		body: `{"alias":"renamed-{n}","description":"Renamed","version":1}`, status: 200,
+		want: []string{`"alias":"renamed-{n}"`, `"version":2`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			in, err := f.st.GetInstance(context.Background(), f.id("a"))
+			if err != nil || in.Alias != f.expand(t, "renamed-{n}") || in.Version != 2 || in.Description != "Renamed" {
+				t.Fatalf("stored %+v, %v", in, err)
+			}
+		}},
+	{name: "admin deletes an instance and everything in it", method: "DELETE", path: "/api/v1/instances/{b}", key: "admin", status: 204,
+		check: func(t *testing.T, f *fixture, r *response) {
+			ctx := context.Background()
+			if len(r.body) != 0 {
+				t.Errorf("204 with a body: %q", r.body)
+			}
+			if _, err := f.st.GetInstance(ctx, f.id("b")); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("deleted instance still readable: %v", err)
+			}
+			if n := count(t, f.st.Queues, f.id("b")) + count(t, f.st.Users, f.id("b")) + count(t, f.st.SecurityProfiles, f.id("b")); n != 0 {
+				t.Fatalf("%d resources of the deleted instance remain", n)
+			}
+			if _, err := f.st.RouteNumber(ctx, f.id("b.number")); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("the deleted instance's number still routes: %v", err)
+			}
+			if r := f.call(t, "GET", "/api/v1/instances/{b}", "b", nil, nil); r.status != 401 {
+				t.Fatalf("the deleted instance's key still works: %s", r)
+			}
+			if n := count(t, f.st.Queues, f.id("a")); n != 1 {
+				t.Fatalf("the other instance lost its queue: %d", n)
+			}
+		}},
+
+	// Instance API keys.
+	{name: "create API key shows the key once and it authenticates", method: "POST", path: "/api/v1/instances/{a}/api-keys", key: "a",
+		body: `{"name":"ci","description":"for CI"}`, status: 201,
+		want: []string{`"key":"sbk_`, `"instanceId":"{a}"`, `"name":"ci"`}, not: []string{"hash", "Hash"},
+		check: func(t *testing.T, f *fixture, r *response) {
+			id := createdID(t, r)
+			var k CreatedAPIKey
+			r.decode(t, &k)
+			if r.header.Get("Cache-Control") != "no-store" {
+				t.Errorf("a response with a secret is cacheable: Cache-Control %q", r.header.Get("Cache-Control"))
+			}
+			stored, err := f.st.GetAPIKey(context.Background(), f.id("a"), id)
+			if err != nil || stored.Hash != auth.HashAPIKey(k.Key) || !strings.HasPrefix(k.Key, stored.Prefix) {
+				t.Fatalf("stored key %+v does not match the one shown (%v)", stored, err)
+			}
+			if r := f.call(t, "GET", "/api/v1/instances/{a}", k.Key, nil, nil); r.status != 200 {
+				t.Fatalf("the new key does not authenticate: %s", r)
+			}
+			if r := f.call(t, "GET", "/api/v1/instances/{b}", k.Key, nil, nil); r.status != 404 {
+				t.Fatalf("the new key reaches another instance: %s", r)
+			}
+			if r := f.call(t, "GET", "/api/v1/instances/{a}/api-keys/"+id, "a", nil, nil); bytes.Contains(r.body, []byte(k.Key)) {
+				t.Fatalf("the key is shown again: %s", r)
+			}
+		}},
+	{name: "list API keys shows the instance's keys without their values", method: "GET", path: "/api/v1/instances/{a}/api-keys", key: "a", status: 200,
+		want: []string{`"id":"{a.key}"`, `"prefix":"sbk_`}, not: []string{"{b.key}", "{admin.key}", `"key"`}},
+	{name: "get API key describes it", method: "GET", path: "/api/v1/instances/{a}/api-keys/{a.key}", key: "a", status: 200,
+		want: []string{`"id":"{a.key}"`, `"name":"a key"`, `"lastUsedAt":"`}},
+	{name: "revoked API key stops working", method: "DELETE", path: "/api/v1/instances/{a}/api-keys/{a.key}", key: "admin", status: 204,
+		check: func(t *testing.T, f *fixture, r *response) {
+			if r := f.call(t, "GET", "/api/v1/instances/{a}", "a", nil, nil); r.status != 401 {
+				t.Fatalf("revoked key still authenticates: %s", r)
+			}
+		}},
+
+	// Deployment-admin API keys.
+	{name: "admin creates a deployment-admin key that can create instances", method: "POST", path: "/api/v1/admin/api-keys", key: "admin",
+		body: `{"name":"ops","expiresAt":"2999-01-01T00:00:00Z"}`, status: 201,
+		want: []string{`"key":"sbk_`, `"expiresAt":"2999-01-01T00:00:00Z"`}, not: []string{`"instanceId"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			var k CreatedAPIKey
+			r.decode(t, &k)
+			if r := f.callJSON(t, "POST", "/api/v1/instances", k.Key, `{"alias":"by-ops-{n}"}`); r.status != 201 {
+				t.Fatalf("new admin key cannot create an instance: %s", r)
+			}
+		}},
+	{name: "admin lists deployment keys only", method: "GET", path: "/api/v1/admin/api-keys", key: "admin", status: 200,
+		want: []string{`"id":"{admin.key}"`}, not: []string{"{a.key}", "{b.key}"}},
+	{name: "admin gets a deployment key", method: "GET", path: "/api/v1/admin/api-keys/{admin.key}", key: "admin", status: 200,
+		want: []string{`"id":"{admin.key}"`, `"name":"deployment admin"`}},
+	{name: "admin revokes a deployment key", method: "DELETE", path: "/api/v1/admin/api-keys/{ops.key}", key: "admin", status: 204,
+		setup: func(t *testing.T, f *fixture) { _, f.vars["ops.key"] = newKey(t, f.st, "", "ops") },
+		check: func(t *testing.T, f *fixture, r *response) {
+			if _, err := f.st.GetAPIKey(context.Background(), "", f.id("ops.key")); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("revoked key still stored: %v", err)
+			}
+		}},
+
+	// Users.
+	{name: "create user hashes the password and never returns it", method: "POST", path: "/api/v1/instances/{a}/users", key: "a",
+		body:   `{"username":" bob ","email":"bob@example.com","securityProfileIds":["{a.sp.agent}"],"routingProfileId":"{a.rp}","password":"correct horse battery"}`,
+		status: 201, want: []string{`"username":"bob"`, `"phoneType":"SOFT_PHONE"`}, not: []string{"password", "correct horse", "argon2"},
+		check: func(t *testing.T, f *fixture, r *response) {
+			u := get(t, f.st.Users, f.id("a"), createdID(t, r))
+			if err := auth.VerifyPassword(u.PasswordHash, "correct horse battery"); err != nil || u.Password != "" {
+				t.Fatalf("stored password hash does not verify: %v (user %+v)", err, u)
+			}
+			if r := f.call(t, "DELETE", "/api/v1/instances/{a}/routing-profiles/{a.rp}", "a", nil, nil); r.status != 409 {
+				t.Fatalf("the user's routing profile could be deleted: %s", r)
+			}
+		}},
+	{name: "get user never shows the password hash", method: "GET", path: "/api/v1/instances/{a}/users/{a.user}", key: "a", status: 200,
+		want: []string{`"username":"alice"`, `"routingProfileId":"{a.rp}"`}, not: []string{"argon2", "password"}},
+	{name: "list users", method: "GET", path: "/api/v1/instances/{a}/users?name=alice", key: "a", status: 200,
+		want: []string{`"id":"{a.user}"`}, not: []string{"argon2"}},
+	{name: "update user without a password keeps the stored one", method: "PUT", path: "/api/v1/instances/{a}/users/{a.user}", key: "a",
+		body:   `{"username":"alice","firstName":"Alice","securityProfileIds":["{a.sp.agent}","{a.sp.supervisor}"],"version":1}`,
+		status: 200, want: []string{`"firstName":"Alice"`, `"version":2`}, not: []string{"argon2"},
+		check: func(t *testing.T, f *fixture, r *response) {
+			u := get(t, f.st.Users, f.id("a"), f.id("a.user"))
+			if u.PasswordHash != seededPasswordHash || len(u.SecurityProfileIDs) != 2 || u.RoutingProfileID != "" {
+				t.Fatalf("stored user %+v", u)
+			}
+		}},
+	{name: "update user with a password replaces the hash", method: "PUT", path: "/api/v1/instances/{a}/users/{a.user}", key: "a",
+		body: `{"username":"alice","securityProfileIds":["{a.sp.agent}"],"password":"a new passphrase"}`, status: 200,
+		not: []string{"a new passphrase", "argon2"},
+		check: func(t *testing.T, f *fixture, r *response) {
+			u := get(t, f.st.Users, f.id("a"), f.id("a.user"))
+			if err := auth.VerifyPassword(u.PasswordHash, "a new passphrase"); err != nil {
+				t.Fatalf("new password does not verify: %v", err)
+			}
+		}},
+	{name: "delete user", method: "DELETE", path: "/api/v1/instances/{a}/users/{a.user}", key: "a", status: 204,
+		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Users, f.id("a"), f.id("a.user")) }},
+
+	// Security profiles.
+	{name: "create security profile sorts and deduplicates permissions", method: "POST", path: "/api/v1/instances/{a}/security-profiles", key: "a",
+		body: `{"name":"Reporting","permissions":["metrics.realtime","metrics.historical","metrics.realtime"]}`, status: 201,
+		want: []string{`"permissions":["metrics.historical","metrics.realtime"]`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			sp := get(t, f.st.SecurityProfiles, f.id("a"), createdID(t, r))
+			if !sp.Has("metrics.historical") || len(sp.Permissions) != 2 {
+				t.Fatalf("stored %+v", sp)
+			}
+		}},
+	{name: "list security profiles includes the defaults", method: "GET", path: "/api/v1/instances/{a}/security-profiles", key: "a", status: 200,
+		want: []string{`"name":"Admin"`, `"name":"Supervisor"`, `"name":"Agent"`}, not: []string{"{b.sp.agent}"}},
+	{name: "get security profile", method: "GET", path: "/api/v1/instances/{a}/security-profiles/{a.sp.agent}", key: "a", status: 200,
+		want: []string{`"name":"Agent"`, `"agent.ccp"`}},
+	{name: "update security profile", method: "PUT", path: "/api/v1/instances/{a}/security-profiles/{a.sp.supervisor}", key: "a",
+		body: `{"name":"Supervisor","permissions":["metrics.realtime"]}`, status: 200, want: []string{`"permissions":["metrics.realtime"]`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if sp := get(t, f.st.SecurityProfiles, f.id("a"), f.id("a.sp.supervisor")); sp.Has("users.read") || sp.Version != 2 {
+				t.Fatalf("stored %+v", sp)
+			}
+		}},
+	{name: "delete an unused security profile", method: "DELETE", path: "/api/v1/instances/{a}/security-profiles/{a.sp.supervisor}", key: "a", status: 204,
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.SecurityProfiles, f.id("a"), f.id("a.sp.supervisor"))
+		}},
+
+	// Hours of operation.
+	{name: "create hours of operation normalises days", method: "POST", path: "/api/v1/instances/{a}/hours-of-operation", key: "a",
+		body: `{"name":"Weekdays","timeZone":"America/New_York","config":[{"day":"monday","start":"09:00","end":"17:00"}],
+			"overrides":[{"name":"New year","from":"2030-01-01","type":"closed"}]}`, status: 201,
+		want: []string{`"day":"MONDAY"`, `"timeZone":"America/New_York"`, `"to":"2030-01-01"`, `"type":"CLOSED"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			h := get(t, f.st.Hours, f.id("a"), createdID(t, r))
+			if h.TimeZone != "America/New_York" || len(h.Config) != 1 || h.Config[0].Day != "MONDAY" || len(h.Overrides) != 1 {
+				t.Fatalf("stored %+v", h)
+			}
+		}},
+	{name: "get hours of operation", method: "GET", path: "/api/v1/instances/{a}/hours-of-operation/{a.hours}", key: "a", status: 200,
+		want: []string{`"name":"Office hours"`, `"timeZone":"Europe/Paris"`}},
+	{name: "list hours of operation", method: "GET", path: "/api/v1/instances/{a}/hours-of-operation", key: "a", status: 200,
+		want: []string{`"id":"{a.hours}"`}, not: []string{"{b.hours}"}},
+	{name: "update hours of operation", method: "PUT", path: "/api/v1/instances/{a}/hours-of-operation/{a.hours}", key: "a",
+		body: `{"name":"Office hours","timeZone":"Asia/Tokyo","config":[{"day":"FRIDAY","start":"22:00","end":"06:00"}]}`, status: 200,
+		want: []string{`"timeZone":"Asia/Tokyo"`, `"version":2`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if h := get(t, f.st.Hours, f.id("a"), f.id("a.hours")); h.TimeZone != "Asia/Tokyo" || len(h.Config) != 1 {
+				t.Fatalf("stored %+v", h)
+			}
+		}},
+	{name: "delete unused hours of operation", method: "DELETE", path: "/api/v1/instances/{a}/hours-of-operation/{spare}", key: "a", status: 204,
+		setup: func(t *testing.T, f *fixture) {
+			h := &core.HoursOfOperation{Name: "Spare", Schedule: hours.AlwaysOpen("UTC")}
+			mustDo(t, f.st.Hours.Create(context.Background(), f.id("a"), h))
+			f.vars["spare"] = h.ID
+		},
+		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Hours, f.id("a"), f.id("spare")) }},
+
+	// Queues.
+	{name: "create queue normalises it and records its reference to hours", method: "POST", path: "/api/v1/instances/{a}/queues", key: "a",
+		body:   `{"name":"Support","hoursOfOperationId":"{a.hours}","maxContacts":5,"outboundCallerId":{"name":"Acme","number":"+1 (555) 010-0199"}}`,
+		status: 201, want: []string{`"status":"ENABLED"`, `"number":"+15550100199"`, `"maxContacts":5`, `"instanceId":"{a}"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			q := get(t, f.st.Queues, f.id("a"), createdID(t, r))
+			if q.Name != "Support" || q.HoursOfOperationID != f.id("a.hours") || q.OutboundCallerID.Number != "+15550100199" {
+				t.Fatalf("stored %+v", q)
+			}
+		}},
+	{name: "instanceId and id in a body are ignored", method: "POST", path: "/api/v1/instances/{a}/queues", key: "a",
+		body: `{"id":"{b.queue}","instanceId":"{b}","version":7,"name":"Sneaky","hoursOfOperationId":"{a.hours}"}`, status: 201,
+		want: []string{`"instanceId":"{a}"`, `"version":1`}, not: []string{"{b}", "{b.queue}"},
+		check: func(t *testing.T, f *fixture, r *response) {
+			get(t, f.st.Queues, f.id("a"), createdID(t, r))
+			if q := get(t, f.st.Queues, f.id("b"), f.id("b.queue")); q.Name != seededQueue || q.Version != 1 {
+				t.Fatalf("the other instance's queue changed: %+v", q)
+			}
+		}},
+	{name: "get queue", method: "GET", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a", status: 200,
+		want: []string{`"name":"Billing"`, `"hoursOfOperationId":"{a.hours}"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if r.header.Get("ETag") != `"1"` {
+				t.Fatalf("ETag %q", r.header.Get("ETag"))
+			}
+		}},
+	{name: "list queues filtered by name", method: "GET", path: "/api/v1/instances/{a}/queues?name=Billing", key: "a", status: 200,
+		want: []string{`"id":"{a.queue}"`}, not: []string{"{b.queue}"}},
+	{name: "update queue with the version read bumps it", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		body: `{"name":"Billing","hoursOfOperationId":"{a.hours}","maxContacts":20,"status":"DISABLED","version":1}`, status: 200,
+		want: []string{`"version":2`, `"status":"DISABLED"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if r.header.Get("ETag") != `"2"` {
+				t.Errorf("ETag %q, want \"2\"", r.header.Get("ETag"))
+			}
+			if q := get(t, f.st.Queues, f.id("a"), f.id("a.queue")); q.MaxContacts != 20 || q.Status != core.StatusDisabled || q.Version != 2 {
+				t.Fatalf("stored %+v", q)
+			}
+		}},
+	{name: "update queue with If-Match of the current version", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		header: map[string]string{"If-Match": `W/"1"`},
+		body:   `{"name":"Billing","hoursOfOperationId":"{a.hours}","maxContacts":3}`, status: 200, want: []string{`"version":2`}},
+	{name: "update queue without a version overwrites whatever is stored", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		setup: func(t *testing.T, f *fixture) { bumpQueue(t, f) },
+		body:  `{"name":"Billing","hoursOfOperationId":"{a.hours}","maxContacts":4}`, status: 200, want: []string{`"version":3`}},
+	{name: "delete an unreferenced queue", method: "DELETE", path: "/api/v1/instances/{a}/queues/{spare}", key: "a", status: 204,
+		setup: func(t *testing.T, f *fixture) {
+			q := &core.Queue{Name: "Spare", HoursOfOperationID: f.id("a.hours")}
+			mustDo(t, f.st.Queues.Create(context.Background(), f.id("a"), q))
+			f.vars["spare"] = q.ID
+		},
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.Queues, f.id("a"), f.id("spare"))
+		}},
+	{name: "delete a queue once nothing refers to it any more", method: "DELETE", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a", status: 204,
+		setup: func(t *testing.T, f *fixture) {
+			ctx := context.Background()
+			rp := get(t, f.st.RoutingProfiles, f.id("a"), f.id("a.rp"))
+			rp.Queues = nil
+			mustDo(t, f.st.RoutingProfiles.Update(ctx, f.id("a"), rp, rp.Version))
+			mustDo(t, f.st.QuickConnects.Delete(ctx, f.id("a"), f.id("a.qc")))
+		},
+		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Queues, f.id("a"), f.id("a.queue")) }},
+
+	// Routing profiles.
+	{name: "create routing profile defaults priorities", method: "POST", path: "/api/v1/instances/{a}/routing-profiles", key: "a",
+		body: `{"name":"Chat team","defaultOutboundQueueId":"{a.queue}","queues":[{"queueId":"{a.queue}","channel":"CHAT"}],
+			"mediaConcurrencies":[{"channel":"CHAT","concurrency":3}]}`, status: 201,
+		want: []string{`"priority":1`, `"concurrency":3`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			rp := get(t, f.st.RoutingProfiles, f.id("a"), createdID(t, r))
+			if rp.ConcurrencyFor(core.ChannelChat) != 3 || len(rp.Queues) != 1 || rp.Queues[0].Priority != 1 {
+				t.Fatalf("stored %+v", rp)
+			}
+		}},
+	{name: "get routing profile", method: "GET", path: "/api/v1/instances/{a}/routing-profiles/{a.rp}", key: "a", status: 200,
+		want: []string{`"queueId":"{a.queue}"`, `"channel":"VOICE"`}},
+	{name: "list routing profiles", method: "GET", path: "/api/v1/instances/{a}/routing-profiles", key: "a", status: 200,
+		want: []string{`"id":"{a.rp}"`}, not: []string{"{b.rp}"}},
+	{name: "update routing profile", method: "PUT", path: "/api/v1/instances/{a}/routing-profiles/{a.rp}", key: "a",
+		body: `{"name":"Front desk","queues":[{"queueId":"{a.queue}","channel":"VOICE","priority":2,"delaySeconds":30}],
+			"mediaConcurrencies":[{"channel":"VOICE","concurrency":1}],"version":1}`, status: 200, want: []string{`"delaySeconds":30`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if rp := get(t, f.st.RoutingProfiles, f.id("a"), f.id("a.rp")); rp.Queues[0].Priority != 2 || rp.Queues[0].DelaySeconds != 30 {
+				t.Fatalf("stored %+v", rp)
+			}
+		}},
+	{name: "delete an unused routing profile", method: "DELETE", path: "/api/v1/instances/{a}/routing-profiles/{a.rp}", key: "a", status: 204,
+		setup: func(t *testing.T, f *fixture) {
+			mustDo(t, f.st.Users.Delete(context.Background(), f.id("a"), f.id("a.user")))
+		},
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.RoutingProfiles, f.id("a"), f.id("a.rp"))
+			// Its references went with it: the queue it pointed at is free of it.
+			mustDo(t, f.st.QuickConnects.Delete(context.Background(), f.id("a"), f.id("a.qc")))
+			mustDo(t, f.st.Queues.Delete(context.Background(), f.id("a"), f.id("a.queue")))
+		}},
+
+	// Phone numbers.
+	{name: "claim phone number normalises it and routes it to its flow", method: "POST", path: "/api/v1/instances/{a}/phone-numbers", key: "a",
+		body: `{"number":"+44 20 7946 {n}","flowId":"{a.flow}","description":"London"}`, status: 201,
+		want: []string{`"number":"+44207946{n}"`, `"flowId":"{a.flow}"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			id := createdID(t, r)
+			nr, err := f.st.RouteNumber(context.Background(), f.expand(t, "+44207946{n}"))
+			if err != nil || nr.InstanceID != f.id("a") || nr.FlowID != f.id("a.flow") || nr.NumberID != id {
+				t.Fatalf("number routes to %+v, %v", nr, err)
+			}
+		}},
+	{name: "get phone number", method: "GET", path: "/api/v1/instances/{a}/phone-numbers/{a.phone}", key: "a", status: 200,
+		want: []string{`"number":"{a.number}"`}},
+	{name: "list phone numbers by number", method: "GET", path: "/api/v1/instances/{a}/phone-numbers?name={a.numberq}", key: "a", status: 200,
+		want: []string{`"id":"{a.phone}"`}},
+	{name: "update phone number to point at another flow", method: "PUT", path: "/api/v1/instances/{a}/phone-numbers/{a.phone}", key: "a",
+		setup: func(t *testing.T, f *fixture) {
+			fl := &core.Flow{Name: "Other", Content: json.RawMessage(seededContent)}
+			mustDo(t, f.st.Flows.Create(context.Background(), f.id("a"), fl))
+			f.vars["other.flow"] = fl.ID
+		},
+		body: `{"number":"{a.number}","flowId":"{other.flow}"}`, status: 200, want: []string{`"flowId":"{other.flow}"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if nr, err := f.st.RouteNumber(context.Background(), f.id("a.number")); err != nil || nr.FlowID != f.id("other.flow") {
+				t.Fatalf("number routes to %+v, %v", nr, err)
+			}
+			// The old flow is no longer referenced and can go.
+			if r := f.call(t, "DELETE", "/api/v1/instances/{a}/flows/{a.flow}", "a", nil, nil); r.status != 204 {
+				t.Fatalf("the flow the number left cannot be deleted: %s", r)
+			}
+		}},
+	{name: "release phone number", method: "DELETE", path: "/api/v1/instances/{a}/phone-numbers/{a.phone}", key: "a", status: 204,
+		check: func(t *testing.T, f *fixture, r *response) {
+			if _, err := f.st.RouteNumber(context.Background(), f.id("a.number")); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("released number still routes: %v", err)
+			}
+		}},
+
+	// Flows.
+	{name: "create flow as a draft", method: "POST", path: "/api/v1/instances/{a}/flows", key: "a",
+		body: `{"name":"Support","content":{"Version":"2019-10-30","StartAction":"x","Actions":[]}}`, status: 201,
+		want: []string{`"type":"CONTACT_FLOW"`, `"publishedVersion":0`, `"StartAction":"x"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			fl := get(t, f.st.Flows, f.id("a"), createdID(t, r))
+			if !bytes.Contains(fl.Content, []byte(`"StartAction":"x"`)) {
+				t.Fatalf("stored content %s", fl.Content)
+			}
+		}},
+	{name: "get flow", method: "GET", path: "/api/v1/instances/{a}/flows/{a.flow}", key: "a", status: 200,
+		want: []string{`"name":"Main menu"`, `"StartAction":"hello"`}},
+	{name: "list flows", method: "GET", path: "/api/v1/instances/{a}/flows", key: "a", status: 200,
+		want: []string{`"id":"{a.flow}"`}, not: []string{"{b.flow}"}},
+	{name: "update flow draft", method: "PUT", path: "/api/v1/instances/{a}/flows/{a.flow}", key: "a",
+		body: `{"name":"Main menu","type":"CONTACT_FLOW","content":{"Version":"2019-10-30","StartAction":"bye","Actions":[]}}`, status: 200,
+		want: []string{`"StartAction":"bye"`, `"version":2`}},
+	{name: "delete an unused flow", method: "DELETE", path: "/api/v1/instances/{a}/flows/{a.flow}", key: "a", status: 204,
+		setup: func(t *testing.T, f *fixture) {
+			mustDo(t, f.st.PhoneNumbers.Delete(context.Background(), f.id("a"), f.id("a.phone")))
+			publish(t, f, "a.flow")
+		},
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.Flows, f.id("a"), f.id("a.flow"))
+			if _, err := f.st.FlowVersion(context.Background(), f.id("a"), f.id("a.flow"), 1); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("published versions outlive their flow: %v", err)
+			}
+		}},
+	{name: "publish flow freezes the draft as version 1", method: "POST", path: "/api/v1/instances/{a}/flows/{a.flow}/publish", key: "a",
+		status: 200, want: []string{`"publishedVersion":1`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			v, err := f.st.FlowVersion(context.Background(), f.id("a"), f.id("a.flow"), 1)
+			if err != nil || !bytes.Contains(v.Content, []byte(`"StartAction":"hello"`)) {
+				t.Fatalf("published version: %+v, %v", v, err)
+			}
+			if fl := get(t, f.st.Flows, f.id("a"), f.id("a.flow")); fl.PublishedVersion != 1 {
+				t.Fatalf("stored flow %+v", fl)
+			}
+		}},
+	{name: "publish flow with If-Match of the draft read", method: "POST", path: "/api/v1/instances/{a}/flows/{a.flow}/publish", key: "a",
+		setup: func(t *testing.T, f *fixture) { publish(t, f, "a.flow") }, header: map[string]string{"If-Match": `"2"`},
+		status: 200, want: []string{`"publishedVersion":2`}},
+	{name: "list flow versions newest first", method: "GET", path: "/api/v1/instances/{a}/flows/{a.flow}/versions", key: "a",
+		setup: func(t *testing.T, f *fixture) { publish(t, f, "a.flow"); publish(t, f, "a.flow") }, status: 200,
+		check: func(t *testing.T, f *fixture, r *response) {
+			var l ListResponse[core.FlowVersion]
+			r.decode(t, &l)
+			if len(l.Items) != 2 || l.Items[0].Version != 2 || l.Items[1].Version != 1 || l.Items[0].FlowID != f.id("a.flow") {
+				t.Fatalf("versions %+v", l.Items)
+			}
+		}},
+	{name: "get flow version returns its content", method: "GET", path: "/api/v1/instances/{a}/flows/{a.flow}/versions/1", key: "a",
+		setup: func(t *testing.T, f *fixture) { publish(t, f, "a.flow") }, status: 200,
+		want: []string{`"version":1`, `"StartAction":"hello"`, `"flowId":"{a.flow}"`}},
+
+	{name: "import a flow export stores and binds it", method: "POST", path: "/api/v1/instances/{a}/flows:import", key: "a",
+		body: `{"name":"Imported","publish":true,"content":` + importableFlow + `}`, status: 201,
+		want: []string{`"name":"Imported"`, `"format":"current"`, `"publishedVersion":1`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			var res FlowImportResult
+			r.decode(t, &res)
+			if res.Flow == nil || !strings.HasSuffix(r.header.Get("Location"), "/flows/"+res.Flow.ID) {
+				t.Fatalf("import answered %s", r)
+			}
+			fl := get(t, f.st.Flows, f.id("a"), res.Flow.ID)
+			if fl.Name != "Imported" || fl.PublishedVersion != 1 || !bytes.Contains(fl.Content, []byte("DisconnectParticipant")) {
+				t.Fatalf("stored %+v", fl)
+			}
+		}},
+	{name: "export a flow as a download", method: "GET", path: "/api/v1/instances/{a}/flows/{a.flow}/export", key: "a", status: 200,
+		want: []string{`"StartAction":"hello"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if cd := r.header.Get("Content-Disposition"); !strings.Contains(cd, "attachment") || r.header.Get("Content-Type") != "application/json" {
+				t.Fatalf("export headers: %v", r.header)
+			}
+		}},
+
+	// Prompts.
+	{name: "create prompt", method: "POST", path: "/api/v1/instances/{a}/prompts", key: "a",
+		body: `{"name":"Hold music","description":"jazz"}`, status: 201, want: []string{`"name":"Hold music"`}, not: []string{`"audio"`},
+		check: func(t *testing.T, f *fixture, r *response) { get(t, f.st.Prompts, f.id("a"), createdID(t, r)) }},
+	{name: "get prompt", method: "GET", path: "/api/v1/instances/{a}/prompts/{a.prompt}", key: "a", status: 200,
+		want: []string{`"name":"Welcome"`}},
+	{name: "list prompts pages in creation order", method: "GET", path: "/api/v1/instances/{a}/prompts?maxResults=2", key: "a", status: 200,
+		setup: func(t *testing.T, f *fixture) {
+			for _, name := range []string{"Second", "Third"} {
+				p := &core.Prompt{Name: name}
+				mustDo(t, f.st.Prompts.Create(context.Background(), f.id("a"), p))
+				f.vars["prompt."+strings.ToLower(name)] = p.ID
+			}
+		},
+		want: []string{`"nextToken":"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			var first, second ListResponse[core.Prompt]
+			r.decode(t, &first)
+			f.call(t, "GET", "/api/v1/instances/{a}/prompts?maxResults=2&nextToken="+first.NextToken, "a", nil, nil).decode(t, &second)
+			var got []string
+			for _, p := range append(first.Items, second.Items...) {
+				got = append(got, p.ID)
+			}
+			want := []string{f.id("a.prompt"), f.id("prompt.second"), f.id("prompt.third")}
+			if strings.Join(got, ",") != strings.Join(want, ",") || second.NextToken != "" {
+				t.Fatalf("pages %v (next %q), want %v", got, second.NextToken, want)
+			}
+		}},
+	{name: "list prompts", method: "GET", path: "/api/v1/instances/{a}/prompts", key: "a", status: 200,
+		want: []string{`"id":"{a.prompt}"`}, not: []string{"{b.prompt}"}},
+	{name: "update prompt keeps its audio", method: "PUT", path: "/api/v1/instances/{a}/prompts/{a.prompt}", key: "a",
+		setup:  func(t *testing.T, f *fixture) { uploadAudio(t, f, "a") },
+		body:   `{"name":"Welcome","description":"new text","audio":{"contentType":"audio/wav","encoding":"PCM16","sampleRate":1,"channels":9,"sizeBytes":1,"durationMs":1}}`,
+		status: 200, want: []string{`"description":"new text"`, `"encoding":"PCMU"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if p := get(t, f.st.Prompts, f.id("a"), f.id("a.prompt")); p.Audio == nil || p.Audio.Encoding != "PCMU" || p.Audio.Channels != 1 {
+				t.Fatalf("stored %+v", p)
+			}
+		}},
+	{name: "upload prompt audio describes it", method: "PUT", path: "/api/v1/instances/{a}/prompts/{a.prompt}/audio", key: "a",
+		raw: testWAV(), header: wavHeader, status: 200,
+		want: []string{`"encoding":"PCMU"`, `"sampleRate":8000`, `"durationMs":100`, `"sizeBytes":844`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			ct, data, err := f.st.PromptAudio(context.Background(), f.id("a"), f.id("a.prompt"))
+			if err != nil || ct != "audio/wav" || !bytes.Equal(data, testWAV()) {
+				t.Fatalf("stored audio %q %d bytes, %v", ct, len(data), err)
+			}
+		}},
+	{name: "download prompt audio returns the uploaded file", method: "GET", path: "/api/v1/instances/{a}/prompts/{a.prompt}/audio", key: "a",
+		setup: func(t *testing.T, f *fixture) { uploadAudio(t, f, "a") }, status: 200,
+		check: func(t *testing.T, f *fixture, r *response) {
+			if r.header.Get("Content-Type") != "audio/wav" || !bytes.Equal(r.body, testWAV()) {
+				t.Fatalf("downloaded %q, %d bytes", r.header.Get("Content-Type"), len(r.body))
+			}
+		}},
+	{name: "delete prompt deletes its audio", method: "DELETE", path: "/api/v1/instances/{a}/prompts/{a.prompt}", key: "a", status: 204,
+		setup: func(t *testing.T, f *fixture) { uploadAudio(t, f, "a") },
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.Prompts, f.id("a"), f.id("a.prompt"))
+			if _, _, err := f.st.PromptAudio(context.Background(), f.id("a"), f.id("a.prompt")); !errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("audio outlives its prompt: %v", err)
+			}
+		}},
+
+	// Quick connects.
+	{name: "create quick connect to a user", method: "POST", path: "/api/v1/instances/{a}/quick-connects", key: "a",
+		body: `{"name":"To alice","type":"USER","userId":"{a.user}","flowId":"{a.flow}"}`, status: 201, want: []string{`"userId":"{a.user}"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			get(t, f.st.QuickConnects, f.id("a"), createdID(t, r))
+			if r := f.call(t, "DELETE", "/api/v1/instances/{a}/users/{a.user}", "a", nil, nil); r.status != 409 {
+				t.Fatalf("a user behind a quick connect could be deleted: %s", r)
+			}
+		}},
+	{name: "get quick connect", method: "GET", path: "/api/v1/instances/{a}/quick-connects/{a.qc}", key: "a", status: 200,
+		want: []string{`"type":"QUEUE"`, `"queueId":"{a.queue}"`}},
+	{name: "list quick connects", method: "GET", path: "/api/v1/instances/{a}/quick-connects", key: "a", status: 200,
+		want: []string{`"id":"{a.qc}"`}, not: []string{"{b.qc}"}},
+	{name: "update quick connect to an external number", method: "PUT", path: "/api/v1/instances/{a}/quick-connects/{a.qc}", key: "a",
+		body: `{"name":"To billing","type":"PHONE_NUMBER","phoneNumber":"+33 1 23 45 67 89"}`, status: 200,
+		want: []string{`"phoneNumber":"+33123456789"`}, not: []string{`"queueId"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if qc := get(t, f.st.QuickConnects, f.id("a"), f.id("a.qc")); qc.QueueID != "" || qc.Type != core.QuickConnectPhone {
+				t.Fatalf("stored %+v", qc)
+			}
+		}},
+	{name: "delete quick connect", method: "DELETE", path: "/api/v1/instances/{a}/quick-connects/{a.qc}", key: "a", status: 204,
+		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.QuickConnects, f.id("a"), f.id("a.qc")) }},
+
+	// Functions.
+	{name: "create function keeps its secret write-only", method: "POST", path: "/api/v1/instances/{a}/functions", key: "a",
+		body: `{"name":"Scoring","url":"https://score.example.com/v1","secret":"topsecret-value","timeoutSeconds":3}`, status: 201,
+		want: []string{`"hasSecret":true`, `"timeoutSeconds":3`}, not: []string{"topsecret-value"},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if fn := get(t, f.st.Functions, f.id("a"), createdID(t, r)); fn.Secret != "topsecret-value" {
+				t.Fatalf("stored secret %q", fn.Secret)
+			}
+		}},
+	{name: "get function hides its secret", method: "GET", path: "/api/v1/instances/{a}/functions/{a.function}", key: "a", status: 200,
+		want: []string{`"hasSecret":true`, `"timeoutSeconds":8`}, not: []string{seededSecret, `"secret"`}},
+	{name: "list functions hides secrets", method: "GET", path: "/api/v1/instances/{a}/functions", key: "a", status: 200,
+		want: []string{`"id":"{a.function}"`, `"hasSecret":true`}, not: []string{seededSecret}},
+	{name: "update function without a secret keeps it", method: "PUT", path: "/api/v1/instances/{a}/functions/{a.function}", key: "a",
+		body: `{"name":"CRM lookup","url":"https://crm.example.com/v2","version":1}`, status: 200,
+		want: []string{`"hasSecret":true`, `"url":"https://crm.example.com/v2"`}, not: []string{seededSecret},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if fn := get(t, f.st.Functions, f.id("a"), f.id("a.function")); fn.Secret != seededSecret || fn.URL != "https://crm.example.com/v2" {
+				t.Fatalf("stored %+v", fn)
+			}
+		}},
+	{name: "delete function", method: "DELETE", path: "/api/v1/instances/{a}/functions/{a.function}", key: "a", status: 204,
+		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Functions, f.id("a"), f.id("a.function")) }},
+
+	// The API describes itself.
+	{name: "OpenAPI document needs no key", method: "GET", path: "/api/v1/openapi.json", status: 200, want: []string{`"openapi": "3.0.3"`}},
+}
+
+// importableFlow is a complete flow in Amazon Connect's current export format.
+const importableFlow = `{"Version":"2019-10-30","StartAction":"hello","Actions":[
+	{"Identifier":"hello","Type":"MessageParticipant","Parameters":{"Text":"Hello"},
+	 "Transitions":{"NextAction":"bye","Errors":[{"NextAction":"bye","ErrorType":"NoMatchingError"}]}},
+	{"Identifier":"bye","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}]}`
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// bumpQueue changes instance a's queue behind the client's back (version 2).
+func bumpQueue(t *testing.T, f *fixture) {
+	t.Helper()
+	q := get(t, f.st.Queues, f.id("a"), f.id("a.queue"))
+	q.MaxContacts++
+	mustDo(t, f.st.Queues.Update(context.Background(), f.id("a"), q, q.Version))
+}
+
+func publish(t *testing.T, f *fixture, flow string) {
+	t.Helper()
+	_, err := f.st.PublishFlow(context.Background(), f.id("a"), f.id(flow), 0)
+	mustDo(t, err)
+}
+
+func uploadAudio(t *testing.T, f *fixture, x string) {
+	t.Helper()
+	info := core.AudioInfo{ContentType: "audio/wav", Encoding: "PCMU", SampleRate: 8000, Channels: 1, SizeBytes: int64(len(testWAV())), DurationMs: 100}
+	_, err := f.st.SetPromptAudio(context.Background(), f.id(x), f.id(x+".prompt"), info, testWAV())
+	mustDo(t, err)
+}
+
+func TestEveryRouteWorksOnBothBackends(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newTestEnv(t, st)
+		runScenarios(t, e, happyPaths)
+		if t.Failed() {
+			return
+		}
+		// Each route of the table must have answered 2xx at least once: a new
+		// route without a happy-path scenario fails here.
+		ok := succeededRoutes(t, e.srv.reg)
+		for _, rt := range e.srv.routes {
+			if !ok[rt.method+" "+rt.path] {
+				t.Errorf("no scenario got a 2xx from %s %s", rt.method, rt.path)
+			}
+		}
+	})
+}
+
+// succeededRoutes reads the request counter: the route patterns that answered 2xx.
+func succeededRoutes(t *testing.T, reg *prometheus.Registry) map[string]bool {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := map[string]bool{}
+	for _, mf := range mfs {
+		if mf.GetName() != "switchboard_http_requests_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if strings.HasPrefix(labels["status"], "2") {
+				ok[labels["route"]] = true
+			}
+		}
+	}
+	return ok
+}
+
+// Optimistic concurrency: a client that sends the version (or ETag) it read
+// cannot overwrite a change it has not seen.
+var concurrencyScenarios = []scenario{
+	{name: "update with a stale version in the body is a conflict", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		setup: bumpQueue, body: `{"name":"Billing","hoursOfOperationId":"{a.hours}","maxContacts":1,"version":1}`,
+		status: 409, field: "version", want: []string{"is 2, not 1"}},
+	{name: "update with a stale If-Match is a conflict", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		setup: bumpQueue, header: map[string]string{"If-Match": `"1"`},
+		body: `{"name":"Billing","hoursOfOperationId":"{a.hours}","maxContacts":1}`, status: 409, field: "version"},
+	{name: "If-Match that is not an ETag is refused", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		header: map[string]string{"If-Match": "yesterday"},
+		body:   `{"name":"Billing","hoursOfOperationId":"{a.hours}"}`, status: 400, field: "If-Match"},
+	{name: "If-Match that contradicts the body's version is refused", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		header: map[string]string{"If-Match": `"2"`},
+		body:   `{"name":"Billing","hoursOfOperationId":"{a.hours}","version":1}`, status: 400, field: "version"},
+	{name: "a negative version is refused", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		body: `{"name":"Billing","hoursOfOperationId":"{a.hours}","version":-1}`, status: 400, field: "version"},
+	{name: "update instance with a stale version is a conflict", method: "PUT", path: "/api/v1/instances/{a}", key: "a",
+		setup: func(t *testing.T, f *fixture) {
+			in, err := f.st.GetInstance(context.Background(), f.id("a"))
+			mustDo(t, err)
+			mustDo(t, f.st.UpdateInstance(context.Background(), in, in.Version))
+		},
+		body: `{"alias":"{a.alias}","description":"late","version":1}`, status: 409, field: "version"},
+	{name: "publishing a draft that changed since it was read is a conflict", method: "POST", path: "/api/v1/instances/{a}/flows/{a.flow}/publish", key: "a",
+		setup: func(t *testing.T, f *fixture) {
+			fl := get(t, f.st.Flows, f.id("a"), f.id("a.flow"))
+			fl.Description = "edited"
+			mustDo(t, f.st.Flows.Update(context.Background(), f.id("a"), fl, fl.Version))
+		},
+		header: map[string]string{"If-Match": `"1"`}, status: 409, field: "version"},
+	{name: "a user update with a stale version keeps the stored password", method: "PUT", path: "/api/v1/instances/{a}/users/{a.user}", key: "a",
+		setup: func(t *testing.T, f *fixture) {
+			u := get(t, f.st.Users, f.id("a"), f.id("a.user"))
+			mustDo(t, f.st.Users.Update(context.Background(), f.id("a"), u, u.Version))
+		},
+		body:   `{"username":"alice","securityProfileIds":["{a.sp.agent}"],"password":"a different one","version":1}`,
+		status: 409, field: "version",
+		check: func(t *testing.T, f *fixture, r *response) {
+			if u := get(t, f.st.Users, f.id("a"), f.id("a.user")); u.PasswordHash != seededPasswordHash {
+				t.Fatal("a refused update changed the password")
+			}
+		}},
+}
+
+func TestOptimisticConcurrency(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		runScenarios(t, newTestEnv(t, st), concurrencyScenarios)
+	})
+}
+
+func TestConcurrentUpdatesOfOneVersionLetExactlyOneWin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newTestEnv(t, st)
+		f := e.newFixture(t)
+		const n = 8
+		statuses := make([]int, n)
+		var wg sync.WaitGroup
+		path := f.expand(t, "/api/v1/instances/{a}/queues/{a.queue}")
+		for i := range n {
+			body := f.expand(t, `{"name":"Billing","hoursOfOperationId":"{a.hours}","version":1,"maxContacts":`) + strconv.Itoa(i+1) + "}"
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				statuses[i] = f.call(t, "PUT", path, "a", []byte(body), nil).status
+			}()
+		}
+		wg.Wait()
+		wins := 0
+		for _, s := range statuses {
+			switch s {
+			case http.StatusOK:
+				wins++
+			case http.StatusConflict:
+			default:
+				t.Errorf("concurrent update answered %d", s)
+			}
+		}
+		if wins != 1 {
+			t.Fatalf("%d of %d concurrent updates of version 1 won (%v), want exactly 1", wins, n, statuses)
+		}
+		if q := get(t, st.Queues, f.id("a"), f.id("a.queue")); q.Version != 2 {
+			t.Fatalf("queue is at version %d after one winning update", q.Version)
+		}
+		if logs := e.logs.take(); logs != "" {
+			t.Fatalf("server logged:\n%s", logs)
+		}
+	})
+}
+
+func TestConcurrentCreatesOfOneNameLetExactlyOneWin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newTestEnv(t, st)
+		f := e.newFixture(t)
+		const n = 8
+		res := make([]*response, n)
+		var wg sync.WaitGroup
+		path := f.expand(t, "/api/v1/instances/{a}/prompts")
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				res[i] = f.call(t, "POST", path, "a", []byte(`{"name":"Race"}`), nil)
+			}()
+		}
+		wg.Wait()
+		wins := 0
+		for _, r := range res {
+			switch r.status {
+			case http.StatusCreated:
+				wins++
+			case http.StatusConflict:
+				checkProblem(t, r, "name")
+			default:
+				t.Errorf("concurrent create answered %s", r)
+			}
+		}
+		if wins != 1 || count(t, st.Prompts, f.id("a")) != 2 {
+			t.Fatalf("%d creates of one name won; the instance has %d prompts", wins, count(t, st.Prompts, f.id("a")))
+		}
+		if logs := e.logs.take(); logs != "" {
+			t.Fatalf("server logged:\n%s", logs)
+		}
+	})
+}
+
+// References between resources: a resource still in use cannot be deleted,
+// and the 409 says who uses it.
+var referenceScenarios = []scenario{
+	{name: "deleting a queue used by a routing profile is a conflict naming it", method: "DELETE", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		setup: func(t *testing.T, f *fixture) {
+			mustDo(t, f.st.QuickConnects.Delete(context.Background(), f.id("a"), f.id("a.qc")))
+		},
+		status: 409, want: []string{"still used by routing-profile {a.rp}", "queues[0].queueId"},
+		check: func(t *testing.T, f *fixture, r *response) { get(t, f.st.Queues, f.id("a"), f.id("a.queue")) }},
+	{name: "deleting a queue used by a quick connect is a conflict", method: "DELETE", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		setup: func(t *testing.T, f *fixture) {
+			rp := get(t, f.st.RoutingProfiles, f.id("a"), f.id("a.rp"))
+			rp.Queues = nil
+			mustDo(t, f.st.RoutingProfiles.Update(context.Background(), f.id("a"), rp, 0))
+		},
+		status: 409, want: []string{"still used by quick-connect {a.qc}"}},
+	{name: "deleting hours used by a queue is a conflict", method: "DELETE", path: "/api/v1/instances/{a}/hours-of-operation/{a.hours}", key: "a",
+		status: 409, want: []string{"still used by queue {a.queue}", "hoursOfOperationId"}},
+	{name: "deleting a flow a phone number starts is a conflict", method: "DELETE", path: "/api/v1/instances/{a}/flows/{a.flow}", key: "a",
+		status: 409, want: []string{"still used by phone-number {a.phone}", "flowId"}},
+	{name: "deleting a routing profile agents use is a conflict", method: "DELETE", path: "/api/v1/instances/{a}/routing-profiles/{a.rp}", key: "a",
+		status: 409, want: []string{"still used by user {a.user}"}},
+	{name: "deleting a security profile users have is a conflict", method: "DELETE", path: "/api/v1/instances/{a}/security-profiles/{a.sp.agent}", key: "a",
+		status: 409, want: []string{"still used by user {a.user}", "securityProfileIds[0]"}},
+	{name: "a queue cannot use hours that do not exist", method: "POST", path: "/api/v1/instances/{a}/queues", key: "a",
+		body: `{"name":"New","hoursOfOperationId":"{missing}"}`, status: 422, field: "hoursOfOperationId"},
+	{name: "a routing profile cannot list a missing queue", method: "POST", path: "/api/v1/instances/{a}/routing-profiles", key: "a",
+		body:   `{"name":"New","queues":[{"queueId":"{a.queue}","channel":"VOICE"},{"queueId":"{missing}","channel":"VOICE"}],"mediaConcurrencies":[{"channel":"VOICE","concurrency":1}]}`,
+		status: 422, field: "queues[1].queueId"},
+	{name: "a phone number cannot start a missing flow", method: "PUT", path: "/api/v1/instances/{a}/phone-numbers/{a.phone}", key: "a",
+		body: `{"number":"{a.number}","flowId":"{missing}"}`, status: 422, field: "flowId"},
+	{name: "a quick connect cannot name a missing user", method: "POST", path: "/api/v1/instances/{a}/quick-connects", key: "a",
+		body: `{"name":"New","type":"USER","userId":"{missing}"}`, status: 422, field: "userId"},
+	{name: "a queue's outbound whisper flow must exist", method: "POST", path: "/api/v1/instances/{a}/queues", key: "a",
+		body: `{"name":"New","hoursOfOperationId":"{a.hours}","outboundCallerId":{"flowId":"{missing}"}}`, status: 422, field: "outboundCallerId.flowId"},
+}
+
+func TestReferencesAreKeptIntact(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		runScenarios(t, newTestEnv(t, st), referenceScenarios)
+	})
+}
