@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -100,7 +101,7 @@ func (s *Schedule) Validate() []FieldError {
 	}
 	if s.TimeZone == "" {
 		add("timeZone", "is required (an IANA time zone such as Europe/Paris)")
-	} else if _, err := time.LoadLocation(s.TimeZone); err != nil || strings.EqualFold(s.TimeZone, "local") {
+	} else if _, err := loadLocation(s.TimeZone); err != nil || strings.EqualFold(s.TimeZone, "local") {
 		add("timeZone", "unknown time zone %q (use an IANA name such as Europe/Paris)", s.TimeZone)
 	}
 	if len(s.Config) > 7*8 {
@@ -176,7 +177,7 @@ func (s *Schedule) Validate() []FieldError {
 // IsOpen reports whether the schedule is open at t. A schedule that does not
 // validate is closed.
 func (s *Schedule) IsOpen(t time.Time) bool {
-	loc, err := time.LoadLocation(s.TimeZone)
+	loc, err := loadLocation(s.TimeZone)
 	if err != nil || s.TimeZone == "" {
 		return false
 	}
@@ -262,4 +263,21 @@ func parseClock(s string, allowEnd bool) (int, error) {
 		return 0, fmt.Errorf("must be a time between 00:00 and %s, got %q", map[bool]string{true: "24:00", false: "23:59"}[allowEnd], s)
 	}
 	return hh*60 + mm, nil
+}
+
+// locations caches loaded zones: time.LoadLocation reads the zone file on
+// every call, and a schedule is checked on every CheckHoursOfOperation action
+// and every routing decision.
+var locations sync.Map // zone name -> *time.Location
+
+func loadLocation(name string) (*time.Location, error) {
+	if l, ok := locations.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	locations.Store(name, l)
+	return l, nil
 }
