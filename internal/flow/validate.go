@@ -290,6 +290,9 @@ func (c *checker) checkAction(a *Action) {
 		return
 	}
 	c.checkParams(a, spec)
+	if spec.NotRunYet != "" {
+		c.warnf(a, "Type", "accepted, but not carried out yet (%s): at run time this action takes its error branch", spec.NotRunYet)
+	}
 	if spec.check != nil {
 		spec.check(c, a)
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/internal/flow"
 	"github.com/switchboard-cc/switchboard/internal/flow/jsonpath"
 	"github.com/switchboard-cc/switchboard/internal/function"
 	"github.com/switchboard-cc/switchboard/internal/hours"
@@ -832,5 +834,39 @@ func TestUnsupportedActionsTakeTheErrorBranch(t *testing.T) {
 				t.Errorf("not logged: %s", h.logs)
 			}
 		})
+	}
+}
+
+func TestEveryCatalogueTypeHasAHandlerOrIsDeclaredNotRunYet(t *testing.T) {
+	for _, typ := range flow.ActionTypes() {
+		spec, _ := flow.LookupAction(typ)
+		if _, ok := handlers[typ]; !ok {
+			t.Errorf("%s is in the catalogue but the engine has no handler for it", typ)
+		}
+		if spec.NotRunYet == "" && slices.Contains(Unsupported, typ) {
+			t.Errorf("%s takes its error branch but the catalogue does not say so", typ)
+		}
+	}
+	if len(Unsupported) != 12 {
+		t.Errorf("Unsupported = %v; update the docs (docs/flows.md) when this list changes", Unsupported)
+	}
+}
+
+func TestValidatorWarnsAboutActionsNotCarriedOutYet(t *testing.T) {
+	f, err := flow.Parse([]byte(`{"Version":"2019-10-30","StartAction":"v","Actions":[
+	  {"Identifier":"v","Type":"CheckVoiceId","Parameters":{"CheckVoiceId":{"AuthenticationResultStatus":"Authenticated"}},
+	   "Transitions":{"NextAction":"d","Errors":[{"NextAction":"d","ErrorType":"NoMatchingError"}]}},
+	  {"Identifier":"d","Type":"DisconnectParticipant","Parameters":{},"Transitions":{}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, p := range flow.Validate(f, "voiceid").Warnings() {
+		if p.Action == "v" && strings.Contains(p.Message, "not carried out yet") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no warning for CheckVoiceId: %v", flow.Validate(f, "voiceid"))
 	}
 }
