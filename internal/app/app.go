@@ -43,8 +43,9 @@ type App struct {
 
 // New opens the store and the bus and builds the API; it binds the HTTP
 // listener so that the address is known (and taken) before Run.
-func New(ctx context.Context, cfg config.Config, log *slog.Logger) (a *App, err error) {
-	a = &App{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err error) {
+	// a is not the named result, which is nil on error: the deferred close needs it.
+	a := &App{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
 	a.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	defer func() {
 		if err != nil {
