@@ -37,6 +37,10 @@ type Config struct {
 	// AdminToken is a deployment-admin API key to accept (and store on first
 	// start). Environment only: secrets do not belong in flags or files.
 	AdminToken string `yaml:"-"`
+
+	// fromEnv names the settings whose value came from the environment, so
+	// that a validation error can say where the bad value was set.
+	fromEnv map[string]bool
 }
 
 // Default returns the embedded-everything defaults.
@@ -110,6 +114,10 @@ func (c *Config) Load(fs *pflag.FlagSet, lookupEnv func(string) (string, bool)) 
 			return
 		}
 		if v, ok := lookupEnv(EnvName(f.Name)); ok {
+			if c.fromEnv == nil {
+				c.fromEnv = map[string]bool{}
+			}
+			c.fromEnv[f.Name] = true
 			if err := f.Value.Set(v); err != nil {
 				errs = append(errs, fmt.Errorf("%s=%q: %w", EnvName(f.Name), v, err))
 			}
@@ -137,7 +145,11 @@ func (c *Config) Load(fs *pflag.FlagSet, lookupEnv func(string) (string, bool)) 
 func (c *Config) Validate() error {
 	var errs []error
 	bad := func(name, format string, args ...any) {
-		errs = append(errs, fmt.Errorf("--%s: "+format, append([]any{name}, args...)...))
+		where := "--" + name
+		if c.fromEnv[name] {
+			where += " (set by " + EnvName(name) + ")"
+		}
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{where}, args...)...))
 	}
 	if c.DataDir == "" {
 		bad("data", "must not be empty")

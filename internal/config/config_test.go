@@ -91,3 +91,10 @@ func TestEveryFlagIsDocumented(t *testing.T) {
 		}
 	})
 }
+
+func TestValidationNamesTheEnvironmentVariableThatSetTheBadValue(t *testing.T) {
+	_, err := load(t, nil, map[string]string{"SWITCHBOARD_LOG_LEVEL": "loud"})
+	if err == nil || !strings.Contains(err.Error(), "--log-level (set by SWITCHBOARD_LOG_LEVEL)") {
+		t.Errorf("got %v, want an error naming SWITCHBOARD_LOG_LEVEL", err)
+	}
+}
