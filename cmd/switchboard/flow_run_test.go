@@ -224,3 +224,39 @@ func TestTerminalParticipantAsksLineByLine(t *testing.T) {
 		t.Errorf("output %q", out.String())
 	}
 }
+
+// TestFlowRunTakesEveryCorpusExportToAnOutcome is the acceptance walk over
+// the real exports: each one runs under `flow run --json` (callers pressing
+// 1, then never answering) and ends in a terminal outcome, never an error.
+// (Unbound functions take their error branch; the engine's own corpus test
+// also runs them against functions that answer.)
+func TestFlowRunTakesEveryCorpusExportToAnOutcome(t *testing.T) {
+	files, err := filepath.Glob("../../internal/flow/testdata/connect/*.json")
+	if err != nil || len(files) < 100 {
+		t.Fatalf("corpus: %d files, %v", len(files), err)
+	}
+	outcomes := map[string]int{}
+	for _, f := range files {
+		for _, inputs := range [][]string{{"--input", "1", "--input", "1", "--input", "1"}, nil} {
+			out, stderr, err := execFlowRun(t, append([]string{f, "--json"}, inputs...)...)
+			var res flowRunJSON
+			if jerr := json.Unmarshal([]byte(out), &res); jerr != nil {
+				t.Errorf("%s: output is not one JSON object (%v): %v\n%s", filepath.Base(f), jerr, err, stderr)
+				continue
+			}
+			outcomes[res.Outcome.Type]++
+			switch res.Outcome.Type {
+			case "Disconnect", "EndFlow", "TransferToQueue", "TransferToAgent", "TransferToPhoneNumber":
+				if err != nil {
+					t.Errorf("%s: outcome %s but exit error %v", filepath.Base(f), res.Outcome.Type, err)
+				}
+			default:
+				t.Errorf("%s: unknown outcome %q", filepath.Base(f), res.Outcome.Type)
+			}
+			if len(res.Steps) == 0 {
+				t.Errorf("%s: no steps recorded", filepath.Base(f))
+			}
+		}
+	}
+	t.Logf("%d files, outcomes: %v", len(files), outcomes)
+}
