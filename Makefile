@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 export SWITCHBOARD_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export SWITCHBOARD_TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: build run test lint vet staticcheck unit e2e bench generate tools clean
+.PHONY: build run test lint vet staticcheck unit e2e bench generate tools clean node-deps
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/switchboard
@@ -19,10 +19,14 @@ build:
 run: build
 	$(BIN) serve --demo --log-format text
 
-test: tools vet staticcheck generate-check unit e2e
+test: tools vet staticcheck generate-check node-deps unit e2e
 
 tools:
 	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+# The customer-side chat test drives the official amazon-connect-chatjs client from Node.
+node-deps:
+	npm ci --prefix test/chatjs --no-audit --no-fund
 
 vet:
 	$(GO) vet ./...
