@@ -583,8 +583,48 @@ var happyPaths = []scenario{
 	{name: "delete function", method: "DELETE", path: "/api/v1/instances/{a}/functions/{a.function}", key: "a", status: 204,
 		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Functions, f.id("a"), f.id("a.function")) }},
 
+	// Webhook subscriptions.
+	{name: "create webhook subscription keeps its secret write-only and defaults to enabled", method: "POST",
+		path: "/api/v1/instances/{a}/webhook-subscriptions", key: "a",
+		body:   `{"name":"CRM","url":"https://crm.example.com/hooks","secret":"whsec-value","eventTypes":["COMPLETED","QUEUED","COMPLETED"]}`,
+		status: 201, want: []string{`"hasSecret":true`, `"status":"ENABLED"`, `"eventTypes":["COMPLETED","QUEUED"]`}, not: []string{"whsec-value"},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if w := get(t, f.st.WebhookSubscriptions(), f.id("a"), createdID(t, r)); w.Secret != "whsec-value" || w.Internal {
+				t.Fatalf("stored %+v", w)
+			}
+		}},
+	{name: "get webhook subscription hides its secret", method: "GET", path: "/api/v1/instances/{a}/webhook-subscriptions/{a.webhook}", key: "a",
+		setup: seedWebhook, status: 200, want: []string{`"hasSecret":true`, `"name":"Events"`}, not: []string{seededSecret, `"secret"`}},
+	{name: "list webhook subscriptions shows only the instance's", method: "GET", path: "/api/v1/instances/{a}/webhook-subscriptions", key: "a",
+		setup: seedWebhook, status: 200, want: []string{`"id":"{a.webhook}"`}, not: []string{seededSecret, "{b.webhook}"}},
+	{name: "update webhook subscription without a secret keeps it and can disable it", method: "PUT",
+		path: "/api/v1/instances/{a}/webhook-subscriptions/{a.webhook}", key: "a", setup: seedWebhook,
+		body:   `{"name":"Events","url":"https://events.example.com/v2","status":"DISABLED","version":1}`,
+		status: 200, want: []string{`"status":"DISABLED"`, `"hasSecret":true`, `"version":2`}, not: []string{seededSecret},
+		check: func(t *testing.T, f *fixture, r *response) {
+			w := get(t, f.st.WebhookSubscriptions(), f.id("a"), f.id("a.webhook"))
+			if w.Secret != seededSecret || w.URL != "https://events.example.com/v2" || w.Wants("QUEUED") {
+				t.Fatalf("stored %+v", w)
+			}
+		}},
+	{name: "delete webhook subscription", method: "DELETE", path: "/api/v1/instances/{a}/webhook-subscriptions/{a.webhook}", key: "a",
+		setup: seedWebhook, status: 204,
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.WebhookSubscriptions(), f.id("a"), f.id("a.webhook"))
+		}},
+
 	// The API describes itself.
 	{name: "OpenAPI document needs no key", method: "GET", path: "/api/v1/openapi.json", status: 200, want: []string{`"openapi": "3.0.3"`}},
+}
+
+// seedWebhook gives instances a and b a webhook subscription each, {x.webhook}.
+func seedWebhook(t *testing.T, f *fixture) {
+	t.Helper()
+	for _, x := range []string{"a", "b"} {
+		w := &core.WebhookSubscription{Name: "Events", URL: "https://hooks.example.com/" + x, Secret: seededSecret}
+		mustDo(t, f.st.WebhookSubscriptions().Create(context.Background(), f.id(x), w))
+		f.vars[x+".webhook"] = w.ID
+	}
 }
 
 // importableFlow is a complete flow in Amazon Connect's current export format.

@@ -58,5 +58,6 @@ func (s *Server) apiRoutes() []route {
 	rs = append(rs, s.promptRoutes()...)
 	rs = append(rs, crud(s, kindSpec[quickConnectT, *quickConnectT]{path: "quick-connects", tag: "Quick connects", one: "QuickConnect", repo: s.st.QuickConnects})...)
 	rs = append(rs, crud(s, kindSpec[functionT, *functionT]{path: "functions", tag: "Functions", one: "Function", repo: s.st.Functions})...)
+	rs = append(rs, s.webhookRoutes()...)
 	return rs
 }

@@ -110,6 +110,11 @@ type SubscribeOptions struct {
 	// AckWait is how long the handler may take before the event is
 	// redelivered. 0 means DefaultAckWait.
 	AckWait time.Duration
+	// MaxAckPending bounds the events delivered and not yet acknowledged;
+	// 0 means the server's default (1000). 1 keeps strict stream order
+	// even when an event has to be redelivered (after a handler error or a
+	// subscriber that went away): nothing behind it is delivered meanwhile.
+	MaxAckPending int
 }
 
 // Subscription is a running consumer created by Subscribe.
@@ -148,8 +153,8 @@ func Subscribe[T any](ctx context.Context, b *Bus, s Stream, opts SubscribeOptio
 	if opts.Durable != "" && !isName(opts.Durable) {
 		return nil, fmt.Errorf("bus: invalid durable name %q: use letters, digits, '-' and '_'", opts.Durable)
 	}
-	if opts.MaxDeliver < 0 || opts.RetryDelay < 0 || opts.AckWait < 0 {
-		return nil, errors.New("bus: subscribe: MaxDeliver, RetryDelay and AckWait must not be negative")
+	if opts.MaxDeliver < 0 || opts.RetryDelay < 0 || opts.AckWait < 0 || opts.MaxAckPending < 0 {
+		return nil, errors.New("bus: subscribe: MaxDeliver, RetryDelay, AckWait and MaxAckPending must not be negative")
 	}
 	if opts.MaxDeliver == 0 {
 		opts.MaxDeliver = DefaultMaxDeliver
@@ -170,6 +175,7 @@ func Subscribe[T any](ctx context.Context, b *Bus, s Stream, opts SubscribeOptio
 		DeliverPolicy: jetstream.DeliverAllPolicy,
 		AckWait:       opts.AckWait,
 		MaxDeliver:    opts.MaxDeliver,
+		MaxAckPending: opts.MaxAckPending,
 	}
 	if opts.DeliverNew {
 		ccfg.DeliverPolicy = jetstream.DeliverNewPolicy
