@@ -580,6 +580,8 @@ var happyPaths = []scenario{
 				t.Fatalf("stored %+v", fn)
 			}
 		}},
+	{name: "a deployment admin may mark a function internal", method: "POST", path: "/api/v1/instances/{a}/functions", key: "admin",
+		body: `{"name":"intranet","url":"http://10.0.0.1/lookup","internal":true}`, status: 201, want: []string{`"internal":true`}},
 	{name: "delete function", method: "DELETE", path: "/api/v1/instances/{a}/functions/{a.function}", key: "a", status: 204,
 		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Functions, f.id("a"), f.id("a.function")) }},
 

@@ -246,3 +246,25 @@ func keepPromptAudio(_ context.Context, p, cur *core.Prompt) error {
 	}
 	return nil
 }
+
+// internalOnlyByAdmin refuses an instance key that marks a function or a
+// webhook subscription internal (allowed to reach loopback and private
+// addresses): in a shared deployment that would let one tenant probe the
+// operator's network. A deployment admin grants it; an instance key may keep
+// a flag the admin set, but not set it.
+func internalOnlyByAdmin(ctx context.Context, want, had bool) error {
+	if !want || had || principalFrom(ctx).Admin() {
+		return nil
+	}
+	msg := "only a deployment-admin key may mark this internal (allowed to reach private addresses)"
+	return &apiError{status: http.StatusForbidden, code: "forbidden", detail: "internal: " + msg,
+		fields: []core.FieldError{{Field: "internal", Message: msg}}}
+}
+
+func prepareFunction(ctx context.Context, f, cur *core.Function) error {
+	return internalOnlyByAdmin(ctx, f.Internal, cur != nil && cur.Internal)
+}
+
+func prepareWebhook(ctx context.Context, w, cur *core.WebhookSubscription) error {
+	return internalOnlyByAdmin(ctx, w.Internal, cur != nil && cur.Internal)
+}

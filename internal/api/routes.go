@@ -57,7 +57,7 @@ func (s *Server) apiRoutes() []route {
 	rs = append(rs, crud(s, kindSpec[promptT, *promptT]{path: "prompts", tag: "Prompts", one: "Prompt", repo: s.st.Prompts, prepare: keepPromptAudio})...)
 	rs = append(rs, s.promptRoutes()...)
 	rs = append(rs, crud(s, kindSpec[quickConnectT, *quickConnectT]{path: "quick-connects", tag: "Quick connects", one: "QuickConnect", repo: s.st.QuickConnects})...)
-	rs = append(rs, crud(s, kindSpec[functionT, *functionT]{path: "functions", tag: "Functions", one: "Function", repo: s.st.Functions})...)
+	rs = append(rs, crud(s, kindSpec[functionT, *functionT]{path: "functions", tag: "Functions", one: "Function", repo: s.st.Functions, prepare: prepareFunction})...)
 	rs = append(rs, s.webhookRoutes()...)
 	return rs
 }

@@ -9,5 +9,5 @@ type webhookT = core.WebhookSubscription
 // delivers the events.
 func (s *Server) webhookRoutes() []route {
 	return crud(s, kindSpec[webhookT, *webhookT]{path: "webhook-subscriptions", tag: "Webhook subscriptions",
-		one: "WebhookSubscription", repo: s.st.WebhookSubscriptions()})
+		one: "WebhookSubscription", repo: s.st.WebhookSubscriptions(), prepare: prepareWebhook})
 }
