@@ -201,6 +201,21 @@ var happyPaths = []scenario{
 	{name: "delete user", method: "DELETE", path: "/api/v1/instances/{a}/users/{a.user}", key: "a", status: 204,
 		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Users, f.id("a"), f.id("a.user")) }},
 
+	// Agent login.
+	{name: "a user logs in with the instance alias, username and password", method: "POST", path: "/api/v1/auth/login",
+		setup: setAlicePassword, body: `{"instanceId":"{a.alias}","username":"alice","password":"correct horse battery"}`,
+		status: 200, want: []string{`"token":"sbs_`, `"userId":"{a.user}"`, `"instanceId":"{a}"`}, not: []string{"argon2", "correct horse"},
+		check: func(t *testing.T, f *fixture, r *response) {
+			var lr LoginResponse
+			r.decode(t, &lr)
+			if s, err := f.srv.AgentAuth().Session(lr.Token); err != nil || s.UserID != f.id("a.user") {
+				t.Fatalf("session of the token: %+v, %v", s, err)
+			}
+		}},
+	{name: "a wrong password is refused like an unknown user", method: "POST", path: "/api/v1/auth/login",
+		body: `{"instanceId":"{a}","username":"alice","password":"not the password"}`, status: 401,
+		want: []string{"invalid instance, username or password"}},
+
 	// Security profiles.
 	{name: "create security profile sorts and deduplicates permissions", method: "POST", path: "/api/v1/instances/{a}/security-profiles", key: "a",
 		body: `{"name":"Reporting","permissions":["metrics.realtime","metrics.historical","metrics.realtime"]}`, status: 201,
@@ -640,6 +655,16 @@ func mustDo(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// setAlicePassword gives instance a's seeded user a real password.
+func setAlicePassword(t *testing.T, f *fixture) {
+	t.Helper()
+	u := get(t, f.st.Users, f.id("a"), f.id("a.user"))
+	h, err := auth.HashPassword("correct horse battery")
+	mustDo(t, err)
+	u.PasswordHash = h
+	mustDo(t, f.st.Users.Update(context.Background(), f.id("a"), u, u.Version))
 }
 
 // bumpQueue changes instance a's queue behind the client's back (version 2).

@@ -21,6 +21,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/switchboard-cc/switchboard/internal/agent"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
@@ -40,6 +41,9 @@ type Options struct {
 	Version string
 	// FlowCheck validates flows before they are published.
 	FlowCheck FlowChecker
+	// AgentAuth checks agent logins (POST /api/v1/auth/login); nil means
+	// one over the store's users (see Server.AgentAuth).
+	AgentAuth *agent.Authenticator
 }
 
 // Server is the HTTP front of the API.
@@ -53,6 +57,7 @@ type Server struct {
 	handler   http.Handler
 	routes    []route
 	flowCheck FlowChecker
+	agentAuth *agent.Authenticator
 	draining  atomic.Bool
 
 	reqs     *prometheus.CounterVec
@@ -70,7 +75,7 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version, flowCheck: o.FlowCheck}
+	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version, flowCheck: o.FlowCheck, agentAuth: o.AgentAuth}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "switchboard_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})

@@ -1,0 +1,510 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboard-cc/switchboard/internal/contact"
+	"github.com/switchboard-cc/switchboard/internal/routing"
+)
+
+// sendQueue bounds the frames waiting for a slow client; past it the
+// connection is closed (the agent resumes and gets the events replayed).
+const sendQueue = 512
+
+// conn is one WebSocket connection of an agent.
+type conn struct {
+	ws     *websocket.Conn
+	out    chan []byte
+	done   chan struct{}
+	once   sync.Once
+	reason string
+}
+
+func newConn(ws *websocket.Conn) *conn {
+	return &conn{ws: ws, out: make(chan []byte, sendQueue), done: make(chan struct{})}
+}
+
+// send queues a message without blocking.
+func (c *conn) send(m Message) {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	select {
+	case c.out <- encode(m):
+	default:
+		c.closeWith("too slow")
+	}
+}
+
+func (c *conn) close() { c.closeWith("") }
+
+func (c *conn) closeWith(reason string) {
+	c.once.Do(func() {
+		c.reason = reason
+		close(c.done)
+	})
+}
+
+// writeLoop writes queued frames until the connection is closed, then
+// flushes what is queued and closes the socket.
+func (c *conn) writeLoop() {
+	write := func(f []byte) bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return c.ws.Write(ctx, websocket.MessageText, f) == nil
+	}
+	for {
+		select {
+		case f := <-c.out:
+			if !write(f) {
+				c.close()
+				c.ws.CloseNow()
+				return
+			}
+		case <-c.done:
+			if c.reason == "too slow" {
+				_ = c.ws.Close(websocket.StatusPolicyViolation, c.reason)
+				return
+			}
+			for {
+				select {
+				case f := <-c.out:
+					if !write(f) {
+						c.ws.CloseNow()
+						return
+					}
+				default:
+					code := websocket.StatusNormalClosure
+					if c.reason != "" {
+						code = websocket.StatusPolicyViolation
+					}
+					_ = c.ws.Close(code, c.reason)
+					return
+				}
+			}
+		}
+	}
+}
+
+// front accepts agent connections and hands each, once it has said
+// hello, to the hub of its session's instance.
+type front struct {
+	auth         *Authenticator
+	maxBytes     int
+	helloTimeout time.Duration
+	pick         func(Session) *Hub // nil: not served here
+}
+
+// ServeHTTP upgrades to the agent WebSocket (GET /api/v1/agent) for this
+// hub's instance.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f := front{auth: h.cfg.Auth, maxBytes: h.cfg.MaxMessageBytes, helloTimeout: h.cfg.HelloTimeout,
+		pick: func(s Session) *Hub {
+			if h.cfg.InstanceID != "" && s.InstanceID != h.cfg.InstanceID {
+				return nil
+			}
+			return h
+		}}
+	f.serveHTTP(w, r)
+}
+
+// Mux serves the agent WebSocket of every instance: after hello it hands
+// the connection to the hub of the session's instance. Limits before hello
+// are the package defaults; after, the hub's.
+type Mux struct {
+	Auth *Authenticator
+	// Hub returns the hub of an instance, nil when this process does not
+	// serve it (the agent gets unavailable).
+	Hub func(instanceID string) *Hub
+}
+
+// ServeHTTP upgrades to the agent WebSocket (GET /api/v1/agent).
+func (m *Mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	f := front{auth: m.Auth, maxBytes: DefaultMaxMessageBytes, helloTimeout: DefaultHelloTimeout,
+		pick: func(s Session) *Hub { return m.Hub(s.InstanceID) }}
+	f.serveHTTP(w, r)
+}
+
+func (f front) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return
+	}
+	ws.SetReadLimit(int64(f.maxBytes) * 16)
+	c := newConn(ws)
+	var wg sync.WaitGroup
+	wg.Go(c.writeLoop)
+	f.serve(r.Context(), c)
+	c.close()
+	wg.Wait()
+}
+
+// serve reads the client's messages until the connection ends.
+func (f front) serve(ctx context.Context, c *conn) {
+	// When we close the connection (replaced, too slow, hub closed), the
+	// write loop sends what is queued and the close frame; Read then fails.
+	// Cancelling Read's context instead would drop the socket at once.
+	var (
+		h    *Hub
+		a    *agentState
+		sess Session
+	)
+	defer func() {
+		if a != nil {
+			h.detach(a, c)
+		}
+	}()
+	timeout, maxBytes := f.helloTimeout, f.maxBytes
+	for {
+		rctx, rcancel := context.WithTimeout(ctx, timeout)
+		typ, data, err := c.ws.Read(rctx)
+		rcancel()
+		if err != nil {
+			return
+		}
+		if typ != websocket.MessageText {
+			c.send(errorReply("", CodeBadRequest, "frames must be text"))
+			continue
+		}
+		if len(data) > maxBytes {
+			c.send(errorReply(requestID(data), CodeTooLarge, fmt.Sprintf("a message may have at most %d bytes", maxBytes)))
+			continue
+		}
+		var req request
+		if err := json.Unmarshal(data, &req); err != nil {
+			c.send(errorReply(req.ID, CodeBadRequest, "not a valid message: "+err.Error()))
+			continue
+		}
+		if req.V != Version {
+			c.send(errorReply(req.ID, CodeUnsupportedVersion, fmt.Sprintf("protocol version %d is not supported; use \"v\":%d", req.V, Version)))
+			continue
+		}
+		if req.Type == TypeHello || req.Type == TypeResume {
+			s, nh, err := f.session(req.Token)
+			if err == nil && a != nil && (nh != h || s.UserID != a.id) {
+				err = fail(CodeInvalid, "this connection already belongs to another agent")
+			}
+			var na *agentState
+			if err == nil {
+				na, err = nh.hello(c, req, s)
+			}
+			if err != nil {
+				c.send(errorReply(req.ID, codeOf(err), errText(err)))
+				continue
+			}
+			h, a, sess = nh, na, s
+			timeout, maxBytes = h.cfg.IdleTimeout, h.cfg.MaxMessageBytes
+			continue
+		}
+		if a == nil {
+			if !knownType(req.Type) {
+				c.send(errorReply(req.ID, CodeUnknownType, fmt.Sprintf("unknown message type %q", req.Type)))
+			} else {
+				c.send(errorReply(req.ID, CodeUnauthenticated, "say hello with a session token first"))
+			}
+			continue
+		}
+		if _, err := f.auth.Session(sess.token); err != nil {
+			c.send(errorReply(req.ID, CodeUnauthenticated, "the session has expired; log in again"))
+			return
+		}
+		ack, err := h.handle(ctx, a, req)
+		if err != nil {
+			c.send(errorReply(req.ID, codeOf(err), errText(err)))
+			continue
+		}
+		ack.V, ack.Type, ack.Re = Version, TypeAck, req.ID
+		c.send(ack)
+	}
+}
+
+// session authenticates a hello's token and finds its hub.
+func (f front) session(token string) (Session, *Hub, error) {
+	if f.auth == nil {
+		return Session{}, nil, fail(CodeUnauthenticated, "no authenticator configured")
+	}
+	s, err := f.auth.Session(token)
+	if err != nil {
+		return Session{}, nil, fail(CodeUnauthenticated, "the session token is not valid")
+	}
+	s.token = token
+	h := f.pick(s)
+	if h == nil {
+		return Session{}, nil, fail(CodeUnavailable, "this server does not serve the session's instance")
+	}
+	return s, h, nil
+}
+
+// requestID is the id of a message that is refused as a whole, when it
+// can be read, so the reply still correlates.
+func requestID(data []byte) string {
+	var r struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(data, &r)
+	return r.ID
+}
+
+func knownType(t string) bool {
+	return slices.Contains([]string{TypeHello, TypeResume, TypeSetState, TypeAccept, TypeReject, TypeEndContact,
+		TypeCompleteACW, TypeSendMessage, TypeTyping, TypeTransfer, TypeHeartbeat}, t)
+}
+
+// errText is the message of an error reply: ours as is, others by code.
+func errText(err error) string {
+	var ce *codeError
+	if errors.As(err, &ce) {
+		return ce.msg
+	}
+	if codeOf(err) == CodeInternal {
+		return "internal error; see the server log"
+	}
+	return err.Error()
+}
+
+func errorReply(re, code, msg string) Message {
+	return Message{V: Version, Type: TypeError, Re: re, Code: code, Error: msg}
+}
+
+// hello authenticates a connection, attaches it to its agent (replacing
+// any other connection of the agent) and sends welcome, then the missed
+// events on resume.
+func (h *Hub) hello(c *conn, req request, s Session) (*agentState, error) {
+	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+	defer cancel()
+	snap, err := h.cfg.Router.Agent(ctx, s.UserID)
+	if err != nil {
+		if errors.Is(err, routing.ErrUnknownAgent) {
+			return nil, fail(CodeUnauthenticated, "this user is not an agent (no routing profile)")
+		}
+		return nil, err
+	}
+	a := h.agent(s.UserID, true)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.name, a.username = s.DisplayName, s.Username
+	if a.conn != nil && a.conn != c {
+		a.conn.send(errorReply("", CodeSessionReplaced, "this agent connected again elsewhere"))
+		a.conn.closeWith("replaced")
+	}
+	a.conn = c
+	a.graceGen++ // cancels a pending grace timer
+
+	resumed := false
+	var replay []Message
+	if req.Type == TypeResume && req.LastSeq != nil {
+		last := *req.LastSeq
+		oldest := a.seq + 1
+		if len(a.buf) > 0 {
+			oldest = a.buf[0].Seq
+		}
+		if last <= a.seq && last+1 >= oldest {
+			resumed = true
+			for _, m := range a.buf {
+				if m.Seq > last {
+					replay = append(replay, m)
+				}
+			}
+		}
+	}
+	w := Message{
+		V: Version, Type: TypeWelcome, Re: req.ID, Time: h.cfg.Clock.Now(),
+		Agent:   &AgentInfo{ID: s.UserID, Username: s.Username, DisplayName: s.DisplayName, InstanceID: s.InstanceID},
+		State:   &State{Status: snap.Status, System: snap.System, Since: snap.StatusSince},
+		Profile: &ProfileInfo{RoutingProfileID: snap.ProfileID, AutoAccept: snap.AutoAccept, ACWTimeoutSeconds: int64(snap.ACWTimeout / time.Second)},
+		Resumed: &resumed, LastSeq: a.seq,
+	}
+	for _, sl := range snap.Slots {
+		w.Contacts = append(w.Contacts, ContactView{
+			ContactID: sl.ContactID, Channel: sl.Channel, QueueID: sl.QueueID, PersonalQueue: sl.PersonalQueue,
+			State: sl.State, Since: sl.Since, ExpiresAt: sl.Deadline,
+		})
+	}
+	c.send(w)
+	for _, m := range replay {
+		c.send(m)
+	}
+	return a, nil
+}
+
+// detach ends a connection's hold on its agent: if it is still the
+// agent's connection, the grace period starts.
+func (h *Hub) detach(a *agentState, c *conn) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.conn != c {
+		return
+	}
+	a.conn = nil
+	a.graceGen++
+	gen := a.graceGen
+	t := h.cfg.Clock.NewTimer(h.cfg.GracePeriod)
+	h.wg.Go(func() {
+		defer t.Stop()
+		select {
+		case <-t.C():
+		case <-h.ctx.Done():
+			return
+		}
+		a.mu.Lock()
+		expired := a.graceGen == gen && a.conn == nil
+		a.mu.Unlock()
+		if !expired {
+			return
+		}
+		ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+		defer cancel()
+		if err := h.cfg.Router.SetStatus(ctx, a.id, routing.StatusOffline); err != nil {
+			h.log.Warn("grace period over: set agent offline", "agent", a.id, "err", err)
+		}
+	})
+}
+
+// slot returns the agent's slot for a contact, or not_your_contact.
+func (h *Hub) slot(ctx context.Context, a *agentState, contactID string) (routing.SlotSnapshot, error) {
+	if contactID == "" {
+		return routing.SlotSnapshot{}, fail(CodeInvalid, "contactId is required")
+	}
+	snap, err := h.cfg.Router.Agent(ctx, a.id)
+	if err != nil {
+		return routing.SlotSnapshot{}, err
+	}
+	for _, s := range snap.Slots {
+		if s.ContactID == contactID {
+			return s, nil
+		}
+	}
+	return routing.SlotSnapshot{}, fail(CodeNotYourContact, "contact "+contactID+" is not yours")
+}
+
+// connected returns the agent's connected slot for a contact.
+func (h *Hub) connected(ctx context.Context, a *agentState, contactID string) (routing.SlotSnapshot, error) {
+	s, err := h.slot(ctx, a, contactID)
+	if err != nil {
+		return s, err
+	}
+	if s.State != routing.SlotConnected {
+		return s, fail(CodeNotConnected, fmt.Sprintf("contact %s is %s, not connected", contactID, s.State))
+	}
+	return s, nil
+}
+
+// chatMember returns the agent's membership of a connected chat contact.
+func (h *Hub) chatMember(ctx context.Context, a *agentState, contactID string) (ChatMember, error) {
+	s, err := h.connected(ctx, a, contactID)
+	if err != nil {
+		return nil, err
+	}
+	if s.Channel != string(contact.Chat) || h.cfg.Chats == nil {
+		return nil, fail(CodeNotChat, "contact "+contactID+" is not a chat")
+	}
+	m, err := h.member(a, contactID)
+	if err != nil {
+		return nil, &codeError{code: CodeChatFailed, msg: err.Error()}
+	}
+	return m, nil
+}
+
+// handle runs one request of an authenticated agent and returns the ack.
+func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r := h.cfg.Router
+	switch req.Type {
+	case TypeHeartbeat:
+		return Message{Time: h.cfg.Clock.Now()}, nil
+	case TypeSetState:
+		if req.Status == "" {
+			return Message{}, fail(CodeInvalid, "status is required")
+		}
+		return Message{}, r.SetStatus(ctx, a.id, req.Status)
+	case TypeAccept, TypeReject:
+		s, err := h.slot(ctx, a, req.ContactID)
+		if err != nil {
+			return Message{}, err
+		}
+		if s.State != routing.SlotPending {
+			return Message{}, fail(CodeNoOffer, fmt.Sprintf("contact %s is %s, not offered", req.ContactID, s.State))
+		}
+		if req.Type == TypeAccept {
+			return Message{}, r.Accept(ctx, a.id, req.ContactID)
+		}
+		return Message{}, r.Reject(ctx, a.id, req.ContactID)
+	case TypeEndContact:
+		s, err := h.connected(ctx, a, req.ContactID)
+		if err != nil {
+			return Message{}, err
+		}
+		if h.cfg.Contacts != nil {
+			if _, err := h.cfg.Contacts.Disconnect(ctx, h.cfg.InstanceID, req.ContactID, contact.AgentDisconnect); err != nil {
+				h.log.Warn("agent ends contact", "agent", a.id, "contact", req.ContactID, "err", err)
+				return Message{}, err
+			}
+		}
+		if s.Channel == string(contact.Chat) && h.cfg.Chats != nil {
+			if err := h.cfg.Chats.EndChat(ctx, req.ContactID, string(contact.AgentDisconnect)); err != nil {
+				h.log.Debug("agent ends chat", "contact", req.ContactID, "err", err)
+			}
+		}
+		return Message{}, r.EndContact(ctx, req.ContactID)
+	case TypeCompleteACW:
+		s, err := h.slot(ctx, a, req.ContactID)
+		if err != nil {
+			return Message{}, err
+		}
+		if s.State != routing.SlotAfterContactWork {
+			return Message{}, fail(CodeNoACW, fmt.Sprintf("contact %s is %s, not in after-contact work", req.ContactID, s.State))
+		}
+		if err := r.CompleteACW(ctx, a.id, req.ContactID); err != nil {
+			return Message{}, err
+		}
+		if h.cfg.Contacts != nil {
+			if _, err := h.cfg.Contacts.CompleteAfterContactWork(ctx, h.cfg.InstanceID, req.ContactID); err != nil {
+				h.log.Warn("agent completes after-contact work", "agent", a.id, "contact", req.ContactID, "err", err)
+			}
+		}
+		return Message{}, nil
+	case TypeSendMessage:
+		if req.Content == "" {
+			return Message{}, fail(CodeInvalid, "content is required")
+		}
+		m, err := h.chatMember(ctx, a, req.ContactID)
+		if err != nil {
+			return Message{}, err
+		}
+		it, err := m.Send(ctx, req.ContentType, req.Content)
+		if err != nil {
+			return Message{}, &codeError{code: CodeChatFailed, msg: err.Error()}
+		}
+		return Message{MessageID: it.ID}, nil
+	case TypeTyping:
+		m, err := h.chatMember(ctx, a, req.ContactID)
+		if err != nil {
+			return Message{}, err
+		}
+		if err := m.Typing(ctx); err != nil {
+			return Message{}, &codeError{code: CodeChatFailed, msg: err.Error()}
+		}
+		return Message{}, nil
+	case TypeTransfer:
+		if (req.QueueID == "") == (req.AgentID == "") {
+			return Message{}, fail(CodeInvalid, "exactly one of queueId and agentId is required")
+		}
+		if _, err := h.connected(ctx, a, req.ContactID); err != nil {
+			return Message{}, err
+		}
+		return Message{}, r.Transfer(ctx, req.ContactID, routing.Target{QueueID: req.QueueID, AgentID: req.AgentID})
+	}
+	return Message{}, fail(CodeUnknownType, fmt.Sprintf("unknown message type %q", req.Type))
+}

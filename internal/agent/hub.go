@@ -1,0 +1,411 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/chat"
+	"github.com/switchboard-cc/switchboard/internal/contact"
+	"github.com/switchboard-cc/switchboard/internal/routing"
+)
+
+// Router is the subset of *routing.Router the hub uses.
+type Router interface {
+	SetStatus(ctx context.Context, agentID, status string) error
+	Accept(ctx context.Context, agentID, contactID string) error
+	Reject(ctx context.Context, agentID, contactID string) error
+	EndContact(ctx context.Context, contactID string) error
+	CompleteACW(ctx context.Context, agentID, contactID string) error
+	Transfer(ctx context.Context, contactID string, to routing.Target) error
+	Agent(ctx context.Context, id string) (routing.AgentSnapshot, error)
+}
+
+// Contacts is the subset of *contact.Manager the hub uses: offer
+// attributes, and the agent's own hang-up and end of after-contact work.
+type Contacts interface {
+	Get(ctx context.Context, instanceID, id string) (*contact.Contact, error)
+	Disconnect(ctx context.Context, instanceID, id string, reason contact.DisconnectReason) (*contact.Contact, error)
+	CompleteAfterContactWork(ctx context.Context, instanceID, id string) (*contact.Contact, error)
+}
+
+// Chats lets agents take part in chat contacts. ChatService adapts a
+// *chat.Service.
+type Chats interface {
+	Join(ctx context.Context, contactID string, req chat.JoinRequest) (ChatMember, error)
+	EndChat(ctx context.Context, contactID, reason string) error
+}
+
+// ChatMember is the subset of *chat.Member the hub uses.
+type ChatMember interface {
+	Send(ctx context.Context, contentType, content string) (chat.Item, error)
+	Typing(ctx context.Context) error
+	Next(ctx context.Context) (chat.Item, error)
+	Leave(ctx context.Context) error
+}
+
+// ChatService adapts a *chat.Service to Chats.
+func ChatService(s *chat.Service) Chats { return chatService{s} }
+
+type chatService struct{ s *chat.Service }
+
+func (c chatService) Join(ctx context.Context, contactID string, req chat.JoinRequest) (ChatMember, error) {
+	m, err := c.s.Join(ctx, contactID, req)
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+func (c chatService) EndChat(ctx context.Context, contactID, reason string) error {
+	return c.s.EndChat(ctx, contactID, reason)
+}
+
+// Defaults for Config.
+const (
+	DefaultGracePeriod     = 30 * time.Second
+	DefaultIdleTimeout     = 60 * time.Second
+	DefaultHelloTimeout    = 10 * time.Second
+	DefaultMaxMessageBytes = 64 << 10
+	DefaultReplayBuffer    = 256
+)
+
+// Config configures a Hub.
+type Config struct {
+	// InstanceID is the instance whose agents the hub serves; sessions of
+	// other instances are refused.
+	InstanceID string
+	Router     Router
+	Contacts   Contacts
+	Chats      Chats
+	Auth       *Authenticator
+	// Clock times the grace period; nil means the system clock. Use the
+	// router's ManualClock in tests.
+	Clock routing.Clock
+	// GracePeriod is how long an agent whose connection dropped keeps its
+	// status and offers before it is set Offline.
+	GracePeriod time.Duration
+	// IdleTimeout closes a connection that sent nothing (heartbeats
+	// included) for this long, in real time.
+	IdleTimeout time.Duration
+	// HelloTimeout closes a connection that does not say hello in time.
+	HelloTimeout time.Duration
+	// MaxMessageBytes is the largest client frame accepted; larger frames
+	// are answered with too_large (up to 16× that; beyond, the connection
+	// is closed).
+	MaxMessageBytes int
+	// ReplayBuffer is how many events per agent are kept for resume.
+	ReplayBuffer int
+	Logger       *slog.Logger
+}
+
+// Hub serves the agent WebSocket API of one instance: it relays agents'
+// actions to the router, the contact manager and chats, and turns router
+// events (it is the router's Sink, or part of it) into messages for the
+// agent concerned. See docs/agent-api.md.
+type Hub struct {
+	cfg Config
+	log *slog.Logger
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu     sync.Mutex
+	agents map[string]*agentState
+}
+
+// agentState is what the hub keeps per agent, across connections.
+type agentState struct {
+	id string
+
+	mu       sync.Mutex
+	name     string // display name in chats
+	username string
+	seq      uint64
+	buf      []Message // the last events, for resume (oldest first)
+	conn     *conn     // the current connection, nil when none
+	graceGen uint64    // invalidates a pending grace timer
+	members  map[string]*member
+}
+
+// member is the agent's presence in one chat.
+type member struct {
+	m      ChatMember
+	cancel context.CancelFunc
+}
+
+// New returns a Hub.
+func New(cfg Config) *Hub {
+	if cfg.Clock == nil {
+		cfg.Clock = sysClock{}
+	}
+	if cfg.GracePeriod <= 0 {
+		cfg.GracePeriod = DefaultGracePeriod
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
+	if cfg.HelloTimeout <= 0 {
+		cfg.HelloTimeout = DefaultHelloTimeout
+	}
+	if cfg.MaxMessageBytes <= 0 {
+		cfg.MaxMessageBytes = DefaultMaxMessageBytes
+	}
+	if cfg.ReplayBuffer <= 0 {
+		cfg.ReplayBuffer = DefaultReplayBuffer
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Hub{
+		cfg: cfg, log: cfg.Logger.With("component", "agent", "instance", cfg.InstanceID),
+		ctx: ctx, cancel: cancel, agents: map[string]*agentState{},
+	}
+}
+
+// Close closes every connection, leaves every chat and stops the grace
+// timers. Agents keep their router state.
+func (h *Hub) Close() {
+	h.cancel()
+	h.mu.Lock()
+	as := make([]*agentState, 0, len(h.agents))
+	for _, a := range h.agents {
+		as = append(as, a)
+	}
+	h.mu.Unlock()
+	for _, a := range as {
+		a.mu.Lock()
+		if a.conn != nil {
+			a.conn.close()
+			a.conn = nil
+		}
+		a.graceGen++
+		a.mu.Unlock()
+	}
+	h.wg.Wait()
+}
+
+// Online reports whether the agent has a live connection.
+func (h *Hub) Online(agentID string) bool {
+	a := h.agent(agentID, false)
+	if a == nil {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.conn != nil
+}
+
+func (h *Hub) agent(id string, create bool) *agentState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	a := h.agents[id]
+	if a == nil && create {
+		a = &agentState{id: id, name: id, members: map[string]*member{}}
+		h.agents[id] = a
+	}
+	return a
+}
+
+// Emit implements routing.Sink: events about an agent become messages in
+// its stream.
+func (h *Hub) Emit(e routing.Event) {
+	if e.AgentID == "" {
+		return
+	}
+	if h.cfg.InstanceID != "" && e.InstanceID != "" && e.InstanceID != h.cfg.InstanceID {
+		return
+	}
+	a := h.agent(e.AgentID, true)
+	base := Message{
+		Time: e.Time, ContactID: e.ContactID, Channel: e.Channel, QueueID: e.QueueID,
+		PersonalQueue: e.PersonalQueue, Reason: e.Reason,
+	}
+	var msgs []Message
+	switch e.Type {
+	case routing.EventAgentState:
+		msgs = append(msgs, Message{Type: TypeState, Time: e.Time, Status: e.Status, System: e.System, Reason: e.Reason})
+	case routing.EventOffered:
+		m := base
+		m.Type, m.AutoAccepted, m.ExpiresAt = TypeOffer, e.AutoAccepted, e.Deadline
+		m.Attributes = h.attributes(e.ContactID)
+		msgs = append(msgs, m)
+	case routing.EventConnected:
+		m := base
+		m.Type, m.AutoAccepted = TypeContactConnected, e.AutoAccepted
+		msgs = append(msgs, m)
+		if e.Channel == string(contact.Chat) && h.cfg.Chats != nil {
+			h.wg.Go(func() { h.joinChat(a, e.ContactID) })
+		}
+	case routing.EventRejected:
+		m := base
+		m.Type, m.Reason = TypeOfferWithdrawn, routing.ReasonRejected
+		msgs = append(msgs, m)
+	case routing.EventOfferRescinded:
+		m := base
+		m.Type = TypeOfferWithdrawn
+		msgs = append(msgs, m)
+	case routing.EventMissed:
+		m := base
+		m.Type = TypeMissed
+		msgs = append(msgs, m)
+	case routing.EventContactError:
+		m := base
+		m.Type = TypeContactError
+		msgs = append(msgs, m)
+	case routing.EventACWStarted:
+		ended := base
+		ended.Type = TypeContactEnded
+		acw := base
+		acw.Type, acw.ExpiresAt, acw.Reason = TypeACWStarted, e.Deadline, ""
+		msgs = append(msgs, ended, acw)
+		h.leaveChat(a, e.ContactID)
+	case routing.EventACWEnded:
+		m := base
+		m.Type = TypeACWEnded
+		msgs = append(msgs, m)
+		h.leaveChat(a, e.ContactID)
+	default:
+		return
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, m := range msgs {
+		h.pushLocked(a, m)
+	}
+}
+
+// pushLocked numbers an event, keeps it for resume and sends it to the
+// agent's connection if any.
+func (h *Hub) pushLocked(a *agentState, m Message) {
+	a.seq++
+	m.V, m.Seq = Version, a.seq
+	if len(a.buf) >= h.cfg.ReplayBuffer {
+		n := copy(a.buf, a.buf[1:])
+		a.buf = a.buf[:n]
+	}
+	a.buf = append(a.buf, m)
+	if a.conn != nil {
+		a.conn.send(m)
+	}
+}
+
+// push adds an event to an agent's stream.
+func (h *Hub) push(a *agentState, m Message) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	h.pushLocked(a, m)
+}
+
+func (h *Hub) attributes(contactID string) map[string]string {
+	if h.cfg.Contacts == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, 2*time.Second)
+	defer cancel()
+	c, err := h.cfg.Contacts.Get(ctx, h.cfg.InstanceID, contactID)
+	if err != nil {
+		h.log.Debug("offer attributes", "contact", contactID, "err", err)
+		return nil
+	}
+	return c.Attributes
+}
+
+// joinChat makes the agent a member of a chat and relays what the others
+// post. Called when a chat contact connects; sendMessage joins too if this
+// has not happened yet.
+func (h *Hub) joinChat(a *agentState, contactID string) {
+	if _, err := h.member(a, contactID); err != nil {
+		h.log.Warn("agent joins chat", "agent", a.id, "contact", contactID, "err", err)
+	}
+}
+
+// member returns the agent's membership of a chat, joining it if needed.
+func (h *Hub) member(a *agentState, contactID string) (ChatMember, error) {
+	a.mu.Lock()
+	if m := a.members[contactID]; m != nil {
+		a.mu.Unlock()
+		return m.m, nil
+	}
+	name := a.name
+	a.mu.Unlock()
+	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
+	cm, err := h.cfg.Chats.Join(ctx, contactID, chat.JoinRequest{Role: chat.RoleAgent, DisplayName: name})
+	cancel()
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	if m := a.members[contactID]; m != nil { // joined concurrently
+		a.mu.Unlock()
+		_ = cm.Leave(h.ctx)
+		return m.m, nil
+	}
+	rctx, rcancel := context.WithCancel(h.ctx)
+	a.members[contactID] = &member{m: cm, cancel: rcancel}
+	a.mu.Unlock()
+	h.wg.Go(func() { h.relay(rctx, a, contactID, cm) })
+	return cm, nil
+}
+
+// relay turns what other participants post into message and typing
+// events, until the chat ends or the agent leaves it.
+func (h *Hub) relay(ctx context.Context, a *agentState, contactID string, cm ChatMember) {
+	for {
+		it, err := cm.Next(ctx)
+		if err != nil {
+			return
+		}
+		switch {
+		case it.Type == chat.TypeMessage:
+			h.push(a, Message{Type: TypeMessage, ContactID: contactID, ChatMessage: &ChatMessage{
+				ID: it.ID, ParticipantRole: string(it.ParticipantRole), DisplayName: it.DisplayName,
+				ContentType: it.ContentType, Content: it.Content, Time: it.AbsoluteTime,
+			}})
+		case it.Type == chat.TypeEvent && it.ContentType == chat.EventTyping:
+			h.push(a, Message{Type: TypeTyping, ContactID: contactID, Participant: string(it.ParticipantRole)})
+		}
+	}
+}
+
+// leaveChat ends the agent's membership of a chat (after-contact work
+// started: the contact ended or was transferred away).
+func (h *Hub) leaveChat(a *agentState, contactID string) {
+	a.mu.Lock()
+	m := a.members[contactID]
+	delete(a.members, contactID)
+	a.mu.Unlock()
+	if m == nil {
+		return
+	}
+	m.cancel()
+	h.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := m.m.Leave(ctx); err != nil && !errors.Is(err, chat.ErrParticipantLeft) {
+			h.log.Debug("agent leaves chat", "agent", a.id, "contact", contactID, "err", err)
+		}
+	})
+}
+
+// encode marshals a message (never fails for Message).
+func encode(m Message) []byte {
+	b, err := json.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// The real implementations satisfy the interfaces.
+var (
+	_ Router       = (*routing.Router)(nil)
+	_ Contacts     = (*contact.Manager)(nil)
+	_ ChatMember   = (*chat.Member)(nil)
+	_ routing.Sink = (*Hub)(nil)
+)

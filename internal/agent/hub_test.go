@@ -1,0 +1,665 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/switchboard-cc/switchboard/internal/auth"
+	"github.com/switchboard-cc/switchboard/internal/chat"
+	"github.com/switchboard-cc/switchboard/internal/contact"
+	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/internal/routing"
+	"github.com/switchboard-cc/switchboard/internal/store"
+)
+
+const inst = "inst-1"
+
+// --- fakes ---
+
+type fakeUsers struct{ byName map[string]*core.User }
+
+func (f *fakeUsers) GetByName(_ context.Context, instanceID, name string) (*core.User, error) {
+	u := f.byName[name]
+	if u == nil || u.InstanceID != instanceID {
+		return nil, store.ErrNotFound
+	}
+	return u, nil
+}
+
+type fakeContacts struct {
+	mu    sync.Mutex
+	calls []string
+	attrs map[string]map[string]string
+}
+
+func (f *fakeContacts) Get(_ context.Context, _, id string) (*contact.Contact, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return &contact.Contact{ID: id, Attributes: f.attrs[id]}, nil
+}
+
+func (f *fakeContacts) Disconnect(_ context.Context, _, id string, reason contact.DisconnectReason) (*contact.Contact, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "disconnect "+id+" "+string(reason))
+	return &contact.Contact{ID: id}, nil
+}
+
+func (f *fakeContacts) CompleteAfterContactWork(_ context.Context, _, id string) (*contact.Contact, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, "complete "+id)
+	return &contact.Contact{ID: id}, nil
+}
+
+func (f *fakeContacts) log() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+type fakeChats struct {
+	mu      sync.Mutex
+	members map[string]*fakeMember
+	ended   []string
+}
+
+func (f *fakeChats) Join(_ context.Context, contactID string, req chat.JoinRequest) (ChatMember, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	m := &fakeMember{name: req.DisplayName, in: make(chan chat.Item, 16), left: make(chan struct{})}
+	f.members[contactID] = m
+	return m, nil
+}
+
+func (f *fakeChats) EndChat(_ context.Context, contactID, _ string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ended = append(f.ended, contactID)
+	return nil
+}
+
+func (f *fakeChats) member(t *testing.T, contactID string) *fakeMember {
+	t.Helper()
+	var m *fakeMember
+	eventually(t, "agent joined chat "+contactID, func() bool {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		m = f.members[contactID]
+		return m != nil
+	})
+	return m
+}
+
+type fakeMember struct {
+	name string
+	in   chan chat.Item
+
+	mu       sync.Mutex
+	sent     []string
+	typing   int
+	left     chan struct{}
+	leftOnce sync.Once
+}
+
+func (m *fakeMember) Send(_ context.Context, contentType, content string) (chat.Item, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, contentType+":"+content)
+	return chat.Item{ID: "msg-" + content, Type: chat.TypeMessage}, nil
+}
+
+func (m *fakeMember) Typing(context.Context) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.typing++
+	return nil
+}
+
+func (m *fakeMember) Next(ctx context.Context) (chat.Item, error) {
+	select {
+	case it := <-m.in:
+		return it, nil
+	case <-m.left:
+		return chat.Item{}, chat.ErrParticipantLeft
+	case <-ctx.Done():
+		return chat.Item{}, ctx.Err()
+	}
+}
+
+func (m *fakeMember) Leave(context.Context) error {
+	m.leftOnce.Do(func() { close(m.left) })
+	return nil
+}
+
+// --- harness ---
+
+type env struct {
+	t        *testing.T
+	ctx      context.Context
+	clock    *routing.ManualClock
+	router   *routing.Router
+	hub      *Hub
+	auth     *Authenticator
+	contacts *fakeContacts
+	chats    *fakeChats
+	url      string
+}
+
+const grace = 10 * time.Second
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	clock := routing.NewManualClock(time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+	var hub *Hub
+	r := routing.New(routing.Config{
+		InstanceID: inst, Clock: clock, OfferTimeout: 5 * time.Minute,
+		Sink: routing.SinkFunc(func(e routing.Event) { hub.Emit(e) }),
+	})
+	users := &fakeUsers{byName: map[string]*core.User{}}
+	hash, err := auth.HashPassword("correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []*core.User{
+		{Meta: core.Meta{ID: "u-ana", InstanceID: inst}, Username: "ana", FirstName: "Ana", LastName: "Silva", RoutingProfileID: "p1"},
+		{Meta: core.Meta{ID: "u-bob", InstanceID: inst}, Username: "bob", RoutingProfileID: "p1"},
+		{Meta: core.Meta{ID: "u-cat", InstanceID: inst}, Username: "cat", RoutingProfileID: "p1", AutoAccept: true},
+		{Meta: core.Meta{ID: "u-dan", InstanceID: "inst-2"}, Username: "dan", RoutingProfileID: "p1"},
+	} {
+		u.PasswordHash = hash
+		users.byName[u.Username] = u
+	}
+	contacts := &fakeContacts{attrs: map[string]map[string]string{}}
+	chats := &fakeChats{members: map[string]*fakeMember{}}
+	a := NewAuthenticator(users, AuthConfig{Clock: clock, TTL: time.Hour})
+	hub = New(Config{
+		InstanceID: inst, Router: r, Contacts: contacts, Chats: chats, Auth: a, Clock: clock,
+		GracePeriod: grace, MaxMessageBytes: 4096,
+	})
+	done := make(chan struct{})
+	go func() { _ = r.Run(ctx); close(done) }()
+	srv := httptest.NewServer(hub)
+	t.Cleanup(func() {
+		srv.CloseClientConnections()
+		hub.Close()
+		cancel()
+		<-done
+		srv.Close()
+	})
+	must(t, r.UpsertQueue(ctx, routing.Queue{ID: "q1"}))
+	must(t, r.UpsertProfile(ctx, routing.Profile{
+		ID: "p1",
+		Queues: []routing.ProfileQueue{
+			{QueueID: "q1", Channel: "CHAT", Priority: 1},
+			{QueueID: "q1", Channel: "VOICE", Priority: 1},
+		},
+		Channels: []routing.ChannelLimit{{Channel: "CHAT", Concurrency: 2}, {Channel: "VOICE", Concurrency: 1}},
+	}))
+	for _, u := range users.byName {
+		if u.InstanceID != inst {
+			continue
+		}
+		must(t, r.UpsertAgent(ctx, routing.AgentFromUser(u)))
+	}
+	return &env{t: t, ctx: ctx, clock: clock, router: r, hub: hub, auth: a, contacts: contacts, chats: chats,
+		url: "ws" + strings.TrimPrefix(srv.URL, "http")}
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func (e *env) login(user string) string {
+	e.t.Helper()
+	tok, _, err := e.auth.Login(e.ctx, inst, user, "correct horse")
+	must(e.t, err)
+	return tok
+}
+
+func (e *env) enqueue(id, channel string) {
+	e.t.Helper()
+	must(e.t, e.router.Enqueue(e.ctx, routing.Contact{ID: id, QueueID: "q1", Channel: channel, EnqueuedAt: e.clock.Now()}))
+}
+
+func (e *env) agentState(id string) routing.AgentSnapshot {
+	e.t.Helper()
+	s, err := e.router.Agent(e.ctx, id)
+	must(e.t, err)
+	return s
+}
+
+type client struct {
+	t       *testing.T
+	ws      *websocket.Conn
+	pending []Message
+	n       int
+	lastSeq uint64
+}
+
+func (e *env) dial() *client {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, e.url, nil)
+	must(e.t, err)
+	ws.SetReadLimit(1 << 20)
+	c := &client{t: e.t, ws: ws}
+	e.t.Cleanup(func() { ws.CloseNow() })
+	return c
+}
+
+// connect dials, says hello and returns the client and the welcome.
+func (e *env) connect(user string) (*client, Message) {
+	e.t.Helper()
+	c := e.dial()
+	w := c.call(map[string]any{"type": "hello", "token": e.login(user)})
+	if w.Type != TypeWelcome {
+		e.t.Fatalf("hello: got %+v", w)
+	}
+	return c, w
+}
+
+func (c *client) raw(s string) {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	must(c.t, c.ws.Write(ctx, websocket.MessageText, []byte(s)))
+}
+
+// call sends a request (adding v and an id) and returns its reply.
+func (c *client) call(m map[string]any) Message {
+	c.t.Helper()
+	c.n++
+	id := "r" + string(rune('0'+c.n%10)) + strings.Repeat("x", c.n/10)
+	if _, ok := m["v"]; !ok {
+		m["v"] = 1
+	}
+	m["id"] = id
+	b, _ := json.Marshal(m)
+	c.raw(string(b))
+	return c.expectFunc("reply to "+id, func(m Message) bool { return m.Re == id })
+}
+
+func (c *client) read() Message {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, data, err := c.ws.Read(ctx)
+	if err != nil {
+		c.t.Fatalf("read: %v", err)
+	}
+	var m Message
+	must(c.t, json.Unmarshal(data, &m))
+	if m.V != 1 {
+		c.t.Fatalf("message without v:1: %s", data)
+	}
+	if m.Seq != 0 {
+		if m.Seq != c.lastSeq+1 && c.lastSeq != 0 {
+			c.t.Fatalf("seq %d after %d: %s", m.Seq, c.lastSeq, data)
+		}
+		c.lastSeq = m.Seq
+	}
+	return m
+}
+
+func (c *client) expectFunc(what string, ok func(Message) bool) Message {
+	c.t.Helper()
+	for i, m := range c.pending {
+		if ok(m) {
+			c.pending = append(c.pending[:i:i], c.pending[i+1:]...)
+			return m
+		}
+	}
+	for {
+		m := c.read()
+		if ok(m) {
+			return m
+		}
+		c.pending = append(c.pending, m)
+	}
+}
+
+// expect returns the next event of a type (for a contact, if not empty).
+func (c *client) expect(typ, contactID string) Message {
+	c.t.Helper()
+	return c.expectFunc(typ+" "+contactID, func(m Message) bool {
+		return m.Re == "" && m.Type == typ && (contactID == "" || m.ContactID == contactID)
+	})
+}
+
+func ack(t *testing.T, m Message) Message {
+	t.Helper()
+	if m.Type != TypeAck {
+		t.Fatalf("want ack, got %s %s: %s", m.Type, m.Code, m.Error)
+	}
+	return m
+}
+
+func wantError(t *testing.T, m Message, code string) {
+	t.Helper()
+	if m.Type != TypeError || m.Code != code {
+		t.Fatalf("want error %s, got %+v", code, m)
+	}
+}
+
+// --- tests ---
+
+func TestLogin(t *testing.T) {
+	e := newEnv(t)
+	tok, s, err := e.auth.Login(e.ctx, inst, "ana", "correct horse")
+	must(t, err)
+	if !strings.HasPrefix(tok, TokenPrefix) || s.UserID != "u-ana" || s.DisplayName != "Ana Silva" {
+		t.Fatalf("login: %q %+v", tok, s)
+	}
+	if got, err := e.auth.Session(tok); err != nil || got.UserID != "u-ana" {
+		t.Fatalf("session: %+v %v", got, err)
+	}
+	for _, tc := range [][3]string{{inst, "ana", "wrong password"}, {inst, "nobody", "correct horse"}, {"other", "ana", "correct horse"}, {inst, "ana", ""}} {
+		if _, _, err := e.auth.Login(e.ctx, tc[0], tc[1], tc[2]); !errors.Is(err, ErrBadCredentials) {
+			t.Errorf("login %v: %v", tc, err)
+		}
+	}
+	e.clock.Advance(time.Hour)
+	if _, err := e.auth.Session(tok); !errors.Is(err, ErrInvalidSession) {
+		t.Fatalf("expired session: %v", err)
+	}
+	tok = e.login("ana")
+	e.auth.Logout(tok)
+	if _, err := e.auth.Session(tok); !errors.Is(err, ErrInvalidSession) {
+		t.Fatalf("after logout: %v", err)
+	}
+	c := e.dial()
+	wantError(t, c.call(map[string]any{"type": "hello", "token": tok}), CodeUnauthenticated)
+	wantError(t, c.call(map[string]any{"type": "setState", "status": "Available"}), CodeUnauthenticated)
+	// A hub refuses sessions of another instance.
+	tok, _, err = e.auth.Login(e.ctx, "inst-2", "dan", "correct horse")
+	must(t, err)
+	wantError(t, c.call(map[string]any{"type": "hello", "token": tok}), CodeUnavailable)
+}
+
+func TestChatContactLifecycle(t *testing.T) {
+	e := newEnv(t)
+	e.contacts.attrs["chat-1"] = map[string]string{"customerName": "Jo"}
+	c, w := e.connect("ana")
+	if w.Agent.ID != "u-ana" || w.State.Status != routing.StatusOffline || w.Profile.RoutingProfileID != "p1" || len(w.Contacts) != 0 {
+		t.Fatalf("welcome: %+v %+v %+v", w.Agent, w.State, w.Profile)
+	}
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+	if st := c.expect(TypeState, ""); st.Status != routing.StatusAvailable {
+		t.Fatalf("state: %+v", st)
+	}
+	wantError(t, c.call(map[string]any{"type": "setState", "status": "Dancing"}), CodeInvalidStatus)
+
+	e.enqueue("chat-1", "CHAT")
+	off := c.expect(TypeOffer, "chat-1")
+	if off.Channel != "CHAT" || off.QueueID != "q1" || off.ExpiresAt.IsZero() || off.Attributes["customerName"] != "Jo" || off.AutoAccepted {
+		t.Fatalf("offer: %+v", off)
+	}
+	wantError(t, c.call(map[string]any{"type": "endContact", "contactId": "chat-1"}), CodeNotConnected)
+	wantError(t, c.call(map[string]any{"type": "completeAcw", "contactId": "chat-1"}), CodeNoACW)
+	ack(t, c.call(map[string]any{"type": "accept", "contactId": "chat-1"}))
+	c.expect(TypeContactConnected, "chat-1")
+	wantError(t, c.call(map[string]any{"type": "accept", "contactId": "chat-1"}), CodeNoOffer)
+
+	m := e.chats.member(t, "chat-1")
+	if m.name != "Ana Silva" {
+		t.Fatalf("member name %q", m.name)
+	}
+	m.in <- chat.Item{ID: "i1", Type: chat.TypeMessage, ParticipantRole: chat.RoleCustomer, ContentType: "text/plain", Content: "hello?"}
+	m.in <- chat.Item{ID: "i2", Type: chat.TypeEvent, ParticipantRole: chat.RoleCustomer, ContentType: chat.EventTyping}
+	if got := c.expect(TypeMessage, "chat-1"); got.ChatMessage == nil || got.ChatMessage.Content != "hello?" || got.ChatMessage.ParticipantRole != "CUSTOMER" {
+		t.Fatalf("message: %+v", got)
+	}
+	if got := c.expect(TypeTyping, "chat-1"); got.Participant != "CUSTOMER" {
+		t.Fatalf("typing: %+v", got)
+	}
+
+	if a := ack(t, c.call(map[string]any{"type": "sendMessage", "contactId": "chat-1", "content": "hi Jo", "contentType": "text/plain"})); a.MessageID != "msg-hi Jo" {
+		t.Fatalf("sendMessage ack: %+v", a)
+	}
+	ack(t, c.call(map[string]any{"type": "typing", "contactId": "chat-1"}))
+	wantError(t, c.call(map[string]any{"type": "sendMessage", "contactId": "chat-1"}), CodeInvalid)
+	m.mu.Lock()
+	sent, typing := m.sent, m.typing
+	m.mu.Unlock()
+	if len(sent) != 1 || sent[0] != "text/plain:hi Jo" || typing != 1 {
+		t.Fatalf("chat got %v, typing %d", sent, typing)
+	}
+
+	ack(t, c.call(map[string]any{"type": "endContact", "contactId": "chat-1"}))
+	c.expect(TypeContactEnded, "chat-1")
+	c.expect(TypeACWStarted, "chat-1")
+	if got := e.agentState("u-ana").Slots; len(got) != 1 || got[0].State != routing.SlotAfterContactWork {
+		t.Fatalf("slots after end: %+v", got)
+	}
+	<-m.left // the agent left the chat
+	ack(t, c.call(map[string]any{"type": "completeAcw", "contactId": "chat-1"}))
+	if got := c.expect(TypeACWEnded, "chat-1"); got.Reason != routing.ReasonCompleted {
+		t.Fatalf("acwEnded: %+v", got)
+	}
+	if got := e.contacts.log(); strings.Join(got, "|") != "disconnect chat-1 AGENT_DISCONNECT|complete chat-1" {
+		t.Fatalf("contact calls: %v", got)
+	}
+	e.chats.mu.Lock()
+	ended := e.chats.ended
+	e.chats.mu.Unlock()
+	if len(ended) != 1 || ended[0] != "chat-1" {
+		t.Fatalf("chats ended: %v", ended)
+	}
+	if got := e.agentState("u-ana").Slots; len(got) != 0 {
+		t.Fatalf("slots after ACW: %+v", got)
+	}
+	ack(t, c.call(map[string]any{"type": "heartbeat"}))
+}
+
+func TestAutoAcceptAndTransfer(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.connect("cat")
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("call-1", "VOICE")
+	if off := c.expect(TypeOffer, "call-1"); !off.AutoAccepted || !off.ExpiresAt.IsZero() {
+		t.Fatalf("offer: %+v", off)
+	}
+	if got := c.expect(TypeContactConnected, "call-1"); !got.AutoAccepted {
+		t.Fatalf("connected: %+v", got)
+	}
+	wantError(t, c.call(map[string]any{"type": "sendMessage", "contactId": "call-1", "content": "x"}), CodeNotChat)
+	wantError(t, c.call(map[string]any{"type": "transfer", "contactId": "call-1"}), CodeInvalid)
+	wantError(t, c.call(map[string]any{"type": "transfer", "contactId": "call-1", "queueId": "nope"}), CodeUnknownTarget)
+	ack(t, c.call(map[string]any{"type": "transfer", "contactId": "call-1", "agentId": "u-bob"}))
+	c.expect(TypeACWStarted, "call-1")
+	cs, err := e.router.Contact(e.ctx, "call-1")
+	must(t, err)
+	if cs.AgentID != "u-bob" || cs.State != routing.ContactWaiting {
+		t.Fatalf("transferred contact: %+v", cs)
+	}
+}
+
+func TestRejectAndNotYourContact(t *testing.T) {
+	e := newEnv(t)
+	ana, _ := e.connect("ana")
+	bob, _ := e.connect("bob")
+	ack(t, ana.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("call-1", "VOICE")
+	ana.expect(TypeOffer, "call-1")
+
+	for _, typ := range []string{"accept", "reject", "endContact", "completeAcw", "sendMessage", "typing", "transfer"} {
+		wantError(t, bob.call(map[string]any{"type": typ, "contactId": "call-1", "content": "x", "queueId": "q1"}), CodeNotYourContact)
+	}
+	wantError(t, bob.call(map[string]any{"type": "accept"}), CodeInvalid)
+
+	ack(t, ana.call(map[string]any{"type": "reject", "contactId": "call-1"}))
+	if got := ana.expect(TypeOfferWithdrawn, "call-1"); got.Reason != routing.ReasonRejected {
+		t.Fatalf("withdrawn: %+v", got)
+	}
+	cs, err := e.router.Contact(e.ctx, "call-1")
+	must(t, err)
+	if cs.State != routing.ContactWaiting {
+		t.Fatalf("rejected contact: %+v", cs)
+	}
+	// Bob becomes available and gets it.
+	ack(t, bob.call(map[string]any{"type": "setState", "status": "Available"}))
+	bob.expect(TypeOffer, "call-1")
+	ack(t, bob.call(map[string]any{"type": "accept", "contactId": "call-1"}))
+	bob.expect(TypeContactConnected, "call-1")
+	wantError(t, ana.call(map[string]any{"type": "endContact", "contactId": "call-1"}), CodeNotYourContact)
+}
+
+func TestBadInputKeepsConnection(t *testing.T) {
+	e := newEnv(t)
+	c := e.dial()
+	c.raw("{not json")
+	wantError(t, c.expectFunc("error", func(m Message) bool { return m.Type == TypeError }), CodeBadRequest)
+	wantError(t, c.call(map[string]any{"type": "dance"}), CodeUnknownType)
+	c, _ = e.connect("ana")
+	c.raw(`{"v":1,"type":"heartbeat","id":`)
+	wantError(t, c.expectFunc("error", func(m Message) bool { return m.Type == TypeError }), CodeBadRequest)
+	c.raw(`{"v":1,"type":"setState","status":42,"id":"z"}`)
+	wantError(t, c.expectFunc("error", func(m Message) bool { return m.Re == "z" }), CodeBadRequest)
+	wantError(t, c.call(map[string]any{"type": "dance"}), CodeUnknownType)
+	wantError(t, c.call(map[string]any{"v": 2, "type": "heartbeat"}), CodeUnsupportedVersion)
+	wantError(t, c.call(map[string]any{"type": "sendMessage", "contactId": "x", "content": strings.Repeat("a", 5000)}), CodeTooLarge)
+	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+	defer cancel()
+	must(t, c.ws.Write(ctx, websocket.MessageBinary, []byte("{}")))
+	wantError(t, c.expectFunc("error", func(m Message) bool { return m.Type == TypeError }), CodeBadRequest)
+	ack(t, c.call(map[string]any{"type": "heartbeat"}))
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+}
+
+func TestResumeWithinGrace(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.connect("ana")
+	tok := e.login("ana")
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("chat-1", "CHAT")
+	c.expect(TypeOffer, "chat-1")
+	ack(t, c.call(map[string]any{"type": "accept", "contactId": "chat-1"}))
+	c.expect(TypeContactConnected, "chat-1")
+	m := e.chats.member(t, "chat-1")
+	last := c.lastSeq
+
+	c.ws.CloseNow()
+	eventually(t, "drop noticed", func() bool { return !e.hub.Online("u-ana") })
+	// While away: a customer message and a second offer.
+	m.in <- chat.Item{ID: "i1", Type: chat.TypeMessage, ParticipantRole: chat.RoleCustomer, ContentType: "text/plain", Content: "still there?"}
+	e.enqueue("chat-2", "CHAT")
+	must(t, e.router.Sync(e.ctx))
+	e.clock.Advance(grace - time.Second)
+	must(t, e.router.Sync(e.ctx))
+	if st := e.agentState("u-ana"); st.Status != routing.StatusAvailable || len(st.Slots) != 2 {
+		t.Fatalf("within grace: %+v", st)
+	}
+
+	c2 := e.dial()
+	c2.lastSeq = last
+	w := c2.call(map[string]any{"type": "resume", "token": tok, "lastSeq": last})
+	if w.Type != TypeWelcome || w.Resumed == nil || !*w.Resumed || len(w.Contacts) != 2 {
+		t.Fatalf("resume welcome: %+v", w)
+	}
+	if got := c2.expect(TypeMessage, "chat-1"); got.ChatMessage.Content != "still there?" {
+		t.Fatalf("replayed message: %+v", got)
+	}
+	c2.expect(TypeOffer, "chat-2")
+	ack(t, c2.call(map[string]any{"type": "accept", "contactId": "chat-2"}))
+	c2.expect(TypeContactConnected, "chat-2")
+	// The grace timer of the first connection is void.
+	e.clock.Advance(2 * grace)
+	must(t, e.router.Sync(e.ctx))
+	if st := e.agentState("u-ana"); st.Status != routing.StatusAvailable || len(st.Slots) != 2 {
+		t.Fatalf("after resume: %+v", st)
+	}
+	ack(t, c2.call(map[string]any{"type": "sendMessage", "contactId": "chat-1", "content": "yes"}))
+
+	// A resume from too far back gets a fresh welcome only.
+	c3 := e.dial()
+	w = c3.call(map[string]any{"type": "resume", "token": tok, "lastSeq": 999})
+	if w.Type != TypeWelcome || w.Resumed == nil || *w.Resumed {
+		t.Fatalf("unresumable welcome: %+v", w)
+	}
+	// ... and replaces the previous connection.
+	wantError(t, c2.expectFunc("replaced", func(m Message) bool { return m.Type == TypeError }), CodeSessionReplaced)
+}
+
+func TestGraceExpiryGoesOffline(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.connect("ana")
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("chat-1", "CHAT")
+	c.expect(TypeOffer, "chat-1")
+	c.ws.CloseNow()
+	eventually(t, "drop noticed", func() bool { return !e.hub.Online("u-ana") })
+	e.clock.Advance(grace)
+	eventually(t, "agent offline", func() bool {
+		st := e.agentState("u-ana")
+		return st.Status == routing.StatusOffline && len(st.Slots) == 0
+	})
+	cs, err := e.router.Contact(e.ctx, "chat-1")
+	must(t, err)
+	if cs.State != routing.ContactWaiting {
+		t.Fatalf("offer not withdrawn: %+v", cs)
+	}
+	// Coming back later shows the state and the missed events.
+	c2 := e.dial()
+	c2.lastSeq = c.lastSeq
+	w := c2.call(map[string]any{"type": "resume", "token": e.login("ana"), "lastSeq": c.lastSeq})
+	if w.State.Status != routing.StatusOffline || !*w.Resumed {
+		t.Fatalf("welcome: %+v", w)
+	}
+	if got := c2.expect(TypeOfferWithdrawn, "chat-1"); got.Reason != routing.ReasonAgentUnavailable {
+		t.Fatalf("withdrawn: %+v", got)
+	}
+	if got := c2.expect(TypeState, ""); got.Status != routing.StatusOffline {
+		t.Fatalf("state: %+v", got)
+	}
+}
+
+func TestMuxPicksTheInstanceHub(t *testing.T) {
+	e := newEnv(t)
+	mux := &Mux{Auth: e.auth, Hub: func(id string) *Hub {
+		if id == inst {
+			return e.hub
+		}
+		return nil
+	}}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	e.url = "ws" + strings.TrimPrefix(srv.URL, "http")
+
+	c := e.dial()
+	tok, _, err := e.auth.Login(e.ctx, "inst-2", "dan", "correct horse")
+	must(t, err)
+	wantError(t, c.call(map[string]any{"type": "hello", "token": tok}), CodeUnavailable)
+	w := c.call(map[string]any{"type": "hello", "token": e.login("ana")})
+	if w.Type != TypeWelcome || w.Agent.ID != "u-ana" {
+		t.Fatalf("welcome: %+v", w)
+	}
+	wantError(t, c.call(map[string]any{"type": "hello", "token": e.login("bob")}), CodeInvalid)
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+	c.expect(TypeState, "")
+	srv.CloseClientConnections()
+}
