@@ -16,6 +16,11 @@ import (
 // badInput is refused with a 4xx problem that names the field at fault, and
 // writes nothing: scenario.run compares the whole store before and after.
 var badInput = []scenario{
+	// Chat contacts.
+	{name: "start chat contact requires ContactFlowId", method: "POST", path: "/api/v1/instances/{a}/contacts/chat", key: "a",
+		body: `{"ParticipantDetails":{"DisplayName":"Ann"}}`, status: 422, field: "ContactFlowId"},
+	{name: "start chat contact in a missing instance is not found", method: "POST", path: "/api/v1/instances/{missing}/contacts/chat", key: "admin",
+		body: `{"ContactFlowId":"x"}`, status: 404},
 	// Malformed JSON.
 	{name: "truncated JSON is refused", method: "POST", path: "/api/v1/instances/{a}/queues", key: "a",
 		body: `{"name":"Support",`, status: 400, field: "body", want: []string{"unexpected end"}},

@@ -201,6 +201,10 @@ var happyPaths = []scenario{
 	{name: "delete user", method: "DELETE", path: "/api/v1/instances/{a}/users/{a.user}", key: "a", status: 204,
 		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Users, f.id("a"), f.id("a.user")) }},
 
+	// Chat contacts (the contact center is faked here; test/e2e runs the real one).
+	{name: "start chat contact hands the request to the contact center", method: "POST", path: "/api/v1/instances/{a}/contacts/chat", key: "a",
+		body:   `{"ContactFlowId":"{a.flow}","ParticipantDetails":{"DisplayName":"Ann"},"Attributes":{"k":"v"}}`,
+		status: 201, want: []string{`"ContactId":"chat-{a.flow}"`, `"ParticipantId":"p-{a}"`, `"ParticipantToken":"tok-Ann"`}},
 	// Agent login.
 	{name: "a user logs in with the instance alias, username and password", method: "POST", path: "/api/v1/auth/login",
 		setup: setAlicePassword, body: `{"instanceId":"{a.alias}","username":"alice","password":"correct horse battery"}`,

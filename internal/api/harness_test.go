@@ -75,6 +75,7 @@ func newTestEnv(t *testing.T, st *store.Store) *testEnv {
 		Version:      "test-version",
 		FlowCheck:    rejectMarkedFlows,
 		Checks:       map[string]Check{"store": st.Ping},
+		Chats:        fakeChats,
 	})
 	e.admin, e.adminID = newKey(t, st, "", "deployment admin")
 	return e
@@ -515,3 +516,10 @@ func runScenarios(t *testing.T, e *testEnv, scenarios []scenario) {
 		})
 	}
 }
+
+// fakeChats stands in for the app's contact center: it answers with the
+// contact ID "chat-" + the flow reference and the customer's name as token.
+var fakeChats = ChatStarterFunc(func(_ context.Context, instanceID string, in StartChatInput) (StartChatOutput, error) {
+	return StartChatOutput{ContactID: "chat-" + in.ContactFlowID, ParticipantID: "p-" + instanceID,
+		ParticipantToken: "tok-" + in.ParticipantDetails.DisplayName}, nil
+})

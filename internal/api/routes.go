@@ -59,6 +59,7 @@ func (s *Server) apiRoutes() []route {
 	rs = append(rs, crud(s, kindSpec[quickConnectT, *quickConnectT]{path: "quick-connects", tag: "Quick connects", one: "QuickConnect", repo: s.st.QuickConnects})...)
 	rs = append(rs, crud(s, kindSpec[functionT, *functionT]{path: "functions", tag: "Functions", one: "Function", repo: s.st.Functions, prepare: prepareFunction})...)
 	rs = append(rs, s.webhookRoutes()...)
+	rs = append(rs, s.contactRoutes()...)
 	rs = append(rs, s.loginRoutes()...)
 	return rs
 }

@@ -44,6 +44,13 @@ type Options struct {
 	// AgentAuth checks agent logins (POST /api/v1/auth/login); nil means
 	// one over the store's users (see Server.AgentAuth).
 	AgentAuth *agent.Authenticator
+	// Handlers are mounted on the server's mux as they are, by pattern
+	// (e.g. "/participant/", "GET /api/v1/agent"): the parts of the
+	// contact center the app builds.
+	Handlers map[string]http.Handler
+	// Chats starts chat contacts (POST .../contacts/chat); nil: that route
+	// answers 503.
+	Chats ChatStarter
 }
 
 // Server is the HTTP front of the API.
@@ -58,6 +65,7 @@ type Server struct {
 	routes    []route
 	flowCheck FlowChecker
 	agentAuth *agent.Authenticator
+	chats     ChatStarter
 	draining  atomic.Bool
 
 	reqs     *prometheus.CounterVec
@@ -75,7 +83,7 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version, flowCheck: o.FlowCheck, agentAuth: o.AgentAuth}
+	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version, flowCheck: o.FlowCheck, agentAuth: o.AgentAuth, chats: o.Chats}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "switchboard_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})
@@ -93,6 +101,9 @@ func New(o Options) *Server {
 			h = s.authenticate(rt, h)
 		}
 		mux.Handle(rt.method+" "+rt.path, h)
+	}
+	for pattern, h := range o.Handlers {
+		mux.Handle(pattern, h)
 	}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)

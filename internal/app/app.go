@@ -39,6 +39,7 @@ type App struct {
 	Bus   *bus.Bus
 	API   *api.Server
 	ln    net.Listener
+	cc    *contactCenter
 }
 
 // New opens the store and the bus and builds the API; it binds the HTTP
@@ -72,10 +73,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if err := a.bootstrapAdmin(ctx); err != nil {
 		return nil, err
 	}
+	if a.cc, err = newContactCenter(a); err != nil {
+		return nil, err
+	}
 	a.API = api.New(api.Options{
 		Store: a.Store, Logger: log, Registry: a.reg, MaxBodyBytes: cfg.MaxBodyBytes, Version: Version,
 		Checks:    map[string]api.Check{"store": a.Store.Ping, "bus": a.Bus.Ready},
 		FlowCheck: api.CheckFlow,
+		AgentAuth: a.cc.auth, Handlers: a.cc.handlers(), Chats: a.cc,
 	})
 	a.ln, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -99,20 +104,39 @@ func (a *App) Run(ctx context.Context) error {
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancel()
+	roles := a.cc.roles()
 	var (
 		wg   sync.WaitGroup
-		errc = make(chan error, 2)
+		errc = make(chan error, 2+len(roles))
 	)
-	wg.Add(2)
+	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		if err := a.Bus.Run(runCtx); err != nil {
 			errc <- fmt.Errorf("bus: %w", err)
 		}
 	}()
+	// The contact center's roles stop after the HTTP server (which feeds
+	// them) and before the bus (which the relay and webhooks use).
+	ccCtx, ccCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer ccCancel()
+	var ccWG sync.WaitGroup
+	for _, r := range roles {
+		ccWG.Add(1)
+		go func() {
+			defer ccWG.Done()
+			if err := r.run(ccCtx); err != nil {
+				errc <- fmt.Errorf("%s: %w", r.name, err)
+			}
+		}()
+	}
+	httpCtx, httpCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer httpCancel()
+	var httpWG sync.WaitGroup
+	httpWG.Add(1)
 	go func() {
-		defer wg.Done()
-		if err := a.API.Serve(runCtx, a.ln, a.cfg.ShutdownTimeout); err != nil {
+		defer httpWG.Done()
+		if err := a.API.Serve(httpCtx, a.ln, a.cfg.ShutdownTimeout); err != nil {
 			errc <- err
 		}
 	}()
@@ -126,6 +150,10 @@ func (a *App) Run(ctx context.Context) error {
 		a.log.Error("a role failed; shutting down", "err", runErr)
 	}
 	a.API.Drain()
+	httpCancel()
+	httpWG.Wait()
+	ccCancel()
+	ccWG.Wait()
 	cancel()
 	wg.Wait()
 	close(errc)

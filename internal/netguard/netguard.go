@@ -66,4 +66,3 @@ func PublicAddr(ip netip.Addr) bool {
 	}
 	return true
 }
-

@@ -1,0 +1,593 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/agent"
+	"github.com/switchboard-cc/switchboard/internal/api"
+	"github.com/switchboard-cc/switchboard/internal/chat"
+	"github.com/switchboard-cc/switchboard/internal/contact"
+	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/internal/flow"
+	"github.com/switchboard-cc/switchboard/internal/flow/engine"
+	"github.com/switchboard-cc/switchboard/internal/function"
+	"github.com/switchboard-cc/switchboard/internal/routing"
+	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/internal/webhook"
+)
+
+// contactCenter is the live part of Switchboard: contacts and their outbox
+// relay, webhooks, chats, and per instance a router and an agent hub.
+//
+// For this slice one process owns every instance's router: the router of
+// an instance is built on first use (an agent's hello, a contact queued)
+// from the store. The next step is to run it under the instance's NATS KV
+// lease (routing.Lease) so that several processes share the instances.
+type contactCenter struct {
+	log       *slog.Logger
+	st        *store.Store
+	contacts  *contact.Manager
+	relay     *contact.Relay
+	webhooks  *webhook.Dispatcher
+	functions *function.Invoker
+	chats     *chat.Service
+	auth      *agent.Authenticator
+
+	mu        sync.Mutex
+	runCtx    context.Context // set by run; nil before and after
+	wg        sync.WaitGroup  // routers and flow runs
+	instances map[string]*instanceCC
+}
+
+// instanceCC is one instance's router and agent hub.
+type instanceCC struct {
+	id     string
+	router *routing.Router
+	hub    *agent.Hub
+	cc     *contactCenter
+
+	mu    sync.Mutex
+	users map[string]string // agent ID → username, for contact.Agent
+}
+
+func newContactCenter(a *App) (*contactCenter, error) {
+	cc := &contactCenter{log: a.log, st: a.Store, instances: map[string]*instanceCC{}}
+	cc.relay = contact.NewRelay(a.Store, a.Bus, contact.RelayOptions{Logger: a.log})
+	cc.contacts = contact.New(a.Store, contact.Options{Logger: a.log, Notify: cc.relay.Notify})
+	cc.webhooks = webhook.New(a.Store, a.Bus, webhook.Options{Logger: a.log})
+	cc.functions = function.New(function.Options{Version: Version, Logger: a.log, Registerer: a.reg})
+	var err error
+	cc.chats, err = chat.New(chat.Config{Logger: a.log}, a.Store.ChatBackend(), chatListener{cc})
+	if err != nil {
+		return nil, fmt.Errorf("chat: %w", err)
+	}
+	cc.auth = agent.NewAuthenticator(a.Store.Users, agent.AuthConfig{})
+	return cc, nil
+}
+
+// handlers are the HTTP handlers the API server mounts.
+func (cc *contactCenter) handlers() map[string]http.Handler {
+	return map[string]http.Handler{
+		"/participant/": cc.chats.Handler(),
+		"GET /api/v1/agent": &agent.Mux{Auth: cc.auth, Hub: func(instanceID string) *agent.Hub {
+			ctx := context.Background()
+			inst, err := cc.instance(ctx, instanceID)
+			if err == nil {
+				// Until the API tells routers about changes, an agent's
+				// connection picks up the instance's current queues,
+				// profiles and agents.
+				err = inst.loadConfig(ctx)
+			}
+			if err != nil {
+				cc.log.Warn("agent hub unavailable", "instance", instanceID, "err", err)
+				return nil
+			}
+			return inst.hub
+		}},
+	}
+}
+
+// roles are the contact center's long-running components, in start order.
+func (cc *contactCenter) roles() []role {
+	return []role{
+		{"outbox relay", cc.relay.Run},
+		{"webhooks", cc.webhooks.Run},
+		{"chat", cc.chats.Run},
+		{"routers", cc.run},
+	}
+}
+
+type role struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// run lets routers start until ctx ends, then stops them and their hubs.
+func (cc *contactCenter) run(ctx context.Context) error {
+	cc.mu.Lock()
+	cc.runCtx = ctx
+	cc.mu.Unlock()
+	<-ctx.Done()
+	cc.mu.Lock()
+	cc.runCtx = nil
+	insts := cc.instances
+	cc.instances = map[string]*instanceCC{}
+	cc.mu.Unlock()
+	for _, inst := range insts {
+		inst.hub.Close()
+	}
+	cc.wg.Wait()
+	return nil
+}
+
+// instance returns the instance's router and hub, building and starting
+// them on first use.
+func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, error) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if inst := cc.instances[id]; inst != nil {
+		return inst, nil
+	}
+	if cc.runCtx == nil {
+		return nil, errors.New("contact center is not running")
+	}
+	if _, err := cc.st.GetInstance(ctx, id); err != nil {
+		return nil, err
+	}
+	inst := &instanceCC{id: id, cc: cc, users: map[string]string{}}
+	inst.router = routing.New(routing.Config{InstanceID: id, Logger: cc.log, Sink: routing.SinkFunc(inst.emit)})
+	inst.hub = agent.New(agent.Config{InstanceID: id, Router: inst.router, Contacts: cc.contacts,
+		Chats: agent.ChatService(cc.chats), Auth: cc.auth, Logger: cc.log})
+	runCtx, stop := context.WithCancel(cc.runCtx)
+	cc.wg.Add(1)
+	go func() {
+		defer cc.wg.Done()
+		defer stop()
+		if err := inst.router.Run(runCtx); err != nil {
+			cc.log.Error("router stopped", "instance", id, "err", err)
+		}
+	}()
+	if err := inst.load(ctx); err != nil {
+		stop()
+		inst.hub.Close()
+		return nil, fmt.Errorf("load router of instance %s: %w", id, err)
+	}
+	cc.instances[id] = inst
+	return inst, nil
+}
+
+// load gives the router the instance's queues, profiles and agents, and
+// the contacts waiting in queues.
+func (inst *instanceCC) load(ctx context.Context) error {
+	if err := inst.loadConfig(ctx); err != nil {
+		return err
+	}
+	return inst.restoreContacts(ctx)
+}
+
+// loadConfig gives the router the instance's queues, profiles and agents
+// (added or updated; removals are not applied yet).
+func (inst *instanceCC) loadConfig(ctx context.Context) error {
+	st, id, r := inst.cc.st, inst.id, inst.router
+	queues, err := st.Queues.All(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, q := range queues {
+		var h *core.HoursOfOperation
+		if q.HoursOfOperationID != "" {
+			if h, err = st.Hours.Get(ctx, id, q.HoursOfOperationID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		if err := r.UpsertQueue(ctx, routing.QueueFromCore(q, h)); err != nil {
+			return err
+		}
+	}
+	profiles, err := st.RoutingProfiles.All(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, p := range profiles {
+		if err := r.UpsertProfile(ctx, routing.ProfileFromCore(p)); err != nil {
+			return err
+		}
+	}
+	users, err := st.Users.All(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if u.RoutingProfileID == "" {
+			continue
+		}
+		inst.mu.Lock()
+		inst.users[u.ID] = u.Username
+		inst.mu.Unlock()
+		if err := r.UpsertAgent(ctx, routing.AgentFromUser(u)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// restoreContacts queues in the router the contacts the store says are
+// waiting (after a restart).
+func (inst *instanceCC) restoreContacts(ctx context.Context) error {
+	id, r := inst.id, inst.router
+	queued, err := inst.cc.contacts.QueuedContacts(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, c := range queued {
+		if c.State == contact.Offered && c.Agent != nil {
+			// The offer died with the router that made it.
+			if _, err := inst.cc.contacts.ReturnToQueue(ctx, id, c.ID, c.Agent.ID); err != nil {
+				inst.cc.log.Warn("restore: return to queue", "contact", c.ID, "err", err)
+				continue
+			}
+		}
+		if err := r.Enqueue(ctx, routingContact(c)); err != nil {
+			inst.cc.log.Warn("restore: enqueue", "contact", c.ID, "err", err)
+		}
+	}
+	return nil
+}
+
+func routingContact(c *contact.Contact) routing.Contact {
+	rc := routing.Contact{ID: c.ID, Channel: string(c.Channel)}
+	if c.Queue != nil {
+		rc.QueueID = c.Queue.ID
+		rc.EnqueuedAt = c.Queue.EnqueueTimestamp
+		rc.Priority = c.Queue.Priority
+		rc.AgeAdjust = time.Duration(c.Queue.TimeAdjustmentSeconds) * time.Second
+	}
+	return rc
+}
+
+func (inst *instanceCC) agentRef(ctx context.Context, id string) contact.Agent {
+	inst.mu.Lock()
+	name, ok := inst.users[id]
+	inst.mu.Unlock()
+	if !ok {
+		if u, err := inst.cc.st.Users.Get(ctx, inst.id, id); err == nil {
+			name = u.Username
+			inst.mu.Lock()
+			inst.users[id] = name
+			inst.mu.Unlock()
+		}
+	}
+	return contact.Agent{ID: id, Username: name}
+}
+
+// emit is the router's sink: it moves the contact through its lifecycle,
+// then hands the event to the agent hub. The hub itself records the
+// agent's own actions (endContact: Disconnect; completeAcw:
+// CompleteAfterContactWork), so those are not repeated here.
+func (inst *instanceCC) emit(e routing.Event) {
+	ctx := context.Background()
+	m := inst.cc.contacts
+	var err error
+	switch e.Type {
+	case routing.EventOffered:
+		_, err = m.Offer(ctx, inst.id, e.ContactID, inst.agentRef(ctx, e.AgentID))
+	case routing.EventConnected:
+		_, err = m.ConnectAgent(ctx, inst.id, e.ContactID, inst.agentRef(ctx, e.AgentID))
+	case routing.EventMissed, routing.EventRejected, routing.EventContactError:
+		_, err = m.ReturnToQueue(ctx, inst.id, e.ContactID, e.AgentID)
+	case routing.EventOfferRescinded:
+		if e.Reason == routing.ReasonAgentUnavailable || e.Reason == routing.ReasonAgentRemoved {
+			_, err = m.ReturnToQueue(ctx, inst.id, e.ContactID, e.AgentID)
+		}
+	case routing.EventACWEnded:
+		if e.Reason != routing.ReasonCompleted { // completed: the hub did it
+			_, err = m.CompleteAfterContactWork(ctx, inst.id, e.ContactID)
+		}
+	}
+	if err != nil {
+		inst.cc.log.Warn("contact lifecycle from routing event", "event", e.Type, "contact", e.ContactID, "agent", e.AgentID, "err", err)
+	}
+	inst.hub.Emit(e)
+}
+
+// chatListener ends contacts whose customer left the chat.
+type chatListener struct{ cc *contactCenter }
+
+func (chatListener) ItemPosted(context.Context, chat.Item)                {}
+func (chatListener) ParticipantConnected(context.Context, string, string) {}
+
+func (l chatListener) ChatEnded(_ context.Context, contactID, reason string) {
+	switch reason {
+	case chat.ReasonAgentDisconnect, chat.ReasonFlowDisconnect:
+		return // the agent hub or the flow runner records these
+	}
+	cc := l.cc
+	cc.mu.Lock()
+	running := cc.runCtx != nil
+	if running {
+		cc.wg.Add(1)
+	}
+	cc.mu.Unlock()
+	if !running {
+		return
+	}
+	go func() {
+		defer cc.wg.Done()
+		ctx := context.Background()
+		c, err := cc.findContact(ctx, contactID)
+		if err != nil {
+			cc.log.Warn("chat ended: contact", "contact", contactID, "err", err)
+			return
+		}
+		if inst, err := cc.instance(ctx, c.InstanceID); err == nil {
+			if err := inst.router.EndContact(ctx, contactID); err != nil && !errors.Is(err, routing.ErrUnknownContact) {
+				cc.log.Debug("chat ended: router", "contact", contactID, "err", err)
+			}
+		}
+		if _, err := cc.contacts.Disconnect(ctx, c.InstanceID, contactID, disconnectReason(reason)); err != nil {
+			cc.log.Warn("chat ended: disconnect", "contact", contactID, "err", err)
+		}
+	}()
+}
+
+// disconnectReason maps a chat's end reason to the contact record's.
+func disconnectReason(chatReason string) contact.DisconnectReason {
+	switch chatReason {
+	case chat.ReasonCustomerDisconnect, chat.ReasonIdle: // idle: the customer left without ending the chat
+		return contact.CustomerDisconnect
+	case chat.ReasonExpired:
+		return contact.Expired
+	}
+	return contact.OtherDisconnect
+}
+
+// findContact finds a contact by ID in any instance (a chat knows its
+// contact's ID only).
+func (cc *contactCenter) findContact(ctx context.Context, id string) (*contact.Contact, error) {
+	cc.mu.Lock()
+	ids := make([]string, 0, len(cc.instances))
+	for iid := range cc.instances {
+		ids = append(ids, iid)
+	}
+	cc.mu.Unlock()
+	for _, iid := range ids {
+		if c, err := cc.contacts.Get(ctx, iid, id); err == nil {
+			return c, nil
+		}
+	}
+	rec, err := cc.st.ChatBackend().Chat(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return cc.contacts.Get(ctx, rec.InstanceID, id)
+}
+
+// StartChat implements api.ChatStarter: it creates the CHAT contact, starts
+// the chat and runs the flow's published version in the background.
+func (cc *contactCenter) StartChat(ctx context.Context, instanceID string, in api.StartChatInput) (api.StartChatOutput, error) {
+	f, err := cc.st.Flows.Find(ctx, instanceID, in.ContactFlowID)
+	if errors.Is(err, store.ErrNotFound) {
+		return api.StartChatOutput{}, core.Invalid("ContactFlowId", "names no flow of this instance")
+	}
+	if err != nil {
+		return api.StartChatOutput{}, err
+	}
+	if f.PublishedVersion == 0 {
+		return api.StartChatOutput{}, core.Invalid("ContactFlowId", "flow %s is not published", f.Name)
+	}
+	v, err := cc.st.FlowVersion(ctx, instanceID, f.ID, f.PublishedVersion)
+	if err != nil {
+		return api.StartChatOutput{}, err
+	}
+	parsed, err := flow.Parse(v.Content)
+	if err != nil {
+		return api.StartChatOutput{}, fmt.Errorf("flow %s version %d: %w", f.Name, v.Version, err)
+	}
+	if _, err := cc.instance(ctx, instanceID); err != nil {
+		return api.StartChatOutput{}, err
+	}
+	c, err := cc.contacts.Create(ctx, contact.NewContact{InstanceID: instanceID, Channel: contact.Chat,
+		InitiationMethod: contact.API, Attributes: in.Attributes})
+	if err != nil {
+		return api.StartChatOutput{}, err
+	}
+	res, err := cc.chats.StartChat(ctx, chat.StartChatRequest{InstanceID: instanceID, ContactID: c.ID,
+		DisplayName: in.ParticipantDetails.DisplayName})
+	if err != nil {
+		if _, e := cc.contacts.End(context.WithoutCancel(ctx), instanceID, c.ID, contact.OtherDisconnect); e != nil {
+			cc.log.Warn("end contact of a chat that did not start", "contact", c.ID, "err", e)
+		}
+		return api.StartChatOutput{}, err
+	}
+	if _, err := cc.contacts.StartFlow(ctx, instanceID, c.ID, f.ID); err != nil {
+		cc.abandon(instanceID, c.ID)
+		return api.StartChatOutput{}, err
+	}
+	cc.mu.Lock()
+	runCtx := cc.runCtx
+	if runCtx != nil {
+		cc.wg.Add(1)
+	}
+	cc.mu.Unlock()
+	if runCtx == nil {
+		cc.abandon(instanceID, c.ID)
+		return api.StartChatOutput{}, errors.New("contact center is not running")
+	}
+	go func() {
+		defer cc.wg.Done()
+		cc.runFlow(runCtx, c, &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}, in.Attributes)
+	}()
+	return api.StartChatOutput{ContactID: res.ContactID, ParticipantID: res.ParticipantID, ParticipantToken: res.ParticipantToken}, nil
+}
+
+// abandon ends the chat and the contact of a chat that could not start its flow.
+func (cc *contactCenter) abandon(instanceID, contactID string) {
+	ctx := context.Background()
+	if err := cc.chats.EndChat(ctx, contactID, chat.ReasonFlowDisconnect); err != nil {
+		cc.log.Warn("end the chat of a contact that did not start", "contact", contactID, "err", err)
+	}
+	if _, err := cc.contacts.End(ctx, instanceID, contactID, contact.OtherDisconnect); err != nil {
+		cc.log.Warn("end a contact that did not start", "contact", contactID, "err", err)
+	}
+}
+
+// runFlow runs a chat contact's flow and acts on its outcome.
+func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *engine.LoadedFlow, attrs map[string]string) {
+	log := cc.log.With("contact", c.ID, "flow", lf.Name)
+	inst, err := cc.instance(ctx, c.InstanceID)
+	if err != nil {
+		log.Error("flow: instance", "err", err)
+		return
+	}
+	p, err := cc.chats.FlowParticipant(ctx, c.ID)
+	if err != nil {
+		log.Error("flow: chat participant", "err", err)
+		return
+	}
+	ec := engine.NewContact(c.ID, engine.ChannelChat)
+	ec.InstanceID = c.InstanceID
+	for k, v := range attrs {
+		ec.Attributes[k] = v
+	}
+	e := engine.New(engine.Env{Resources: storeResources{st: cc.st, instanceID: c.InstanceID}, Functions: cc.functions,
+		Metrics: inst.router, Logger: cc.log})
+	res, err := e.RunLoaded(ctx, lf, ec, p)
+	if ctx.Err() != nil {
+		return // shutting down: the contact stays IN_FLOW
+	}
+	end := func(reason contact.DisconnectReason) {
+		if err := cc.chats.EndChat(ctx, c.ID, chat.ReasonFlowDisconnect); err != nil {
+			log.Warn("flow: end chat", "err", err)
+		}
+		if _, err := cc.contacts.End(ctx, c.InstanceID, c.ID, reason); err != nil {
+			log.Warn("flow: end contact", "err", err)
+		}
+	}
+	if err != nil || res == nil {
+		log.Warn("flow failed", "err", err)
+		end(contact.ContactFlowDisconnect)
+		return
+	}
+	switch o := res.Outcome; o.Type {
+	case engine.OutcomeTransferToQueue:
+		if o.Queue == nil || o.Queue.Queue == nil {
+			log.Warn("flow: transfer to queue without a queue")
+			end(contact.ContactFlowDisconnect)
+			return
+		}
+		q := contact.QueueRef{ID: o.Queue.Queue.ID, Name: o.Queue.Queue.Name}
+		if res.Contact != nil {
+			q.Priority = res.Contact.Routing.Priority
+			q.TimeAdjustmentSeconds = int64(res.Contact.Routing.TimeAdjustment / time.Second)
+		}
+		qc, err := cc.contacts.Enqueue(ctx, c.InstanceID, c.ID, q)
+		if err != nil {
+			log.Warn("flow: enqueue", "err", err)
+			if !errors.Is(err, contact.ErrInvalidTransition) { // e.g. the customer left meanwhile
+				end(contact.OtherDisconnect)
+			}
+			return
+		}
+		if err := inst.router.Enqueue(ctx, routingContact(qc)); err != nil {
+			log.Warn("flow: route", "err", err)
+			end(contact.OtherDisconnect)
+		}
+	case engine.OutcomeError:
+		log.Warn("flow ended in error", "err", o.Err)
+		end(contact.ContactFlowDisconnect)
+	default: // Disconnect, EndFlow, and transfers chat does not support
+		end(contact.ContactFlowDisconnect)
+	}
+}
+
+// storeResources finds a flow's resources in the store, by ID, ARN or name.
+type storeResources struct {
+	st         *store.Store
+	instanceID string
+}
+
+// refKeys are the strings a Ref may name a resource by: its value, the
+// last segment of an ARN, and its name.
+func refKeys(r engine.Ref) []string {
+	var keys []string
+	add := func(s string) {
+		if s != "" && !strings.Contains(s, "$.") {
+			keys = append(keys, s)
+		}
+	}
+	add(r.Value)
+	if strings.HasPrefix(r.Value, "arn:") {
+		v := r.Value[strings.LastIndexAny(r.Value, "/:")+1:]
+		add(v)
+	}
+	add(r.Name)
+	return keys
+}
+
+func find[T any](ctx context.Context, inst string, ref engine.Ref, fn func(ctx context.Context, inst, key string) (T, error)) (T, error) {
+	var zero T
+	for _, k := range refKeys(ref) {
+		v, err := fn(ctx, inst, k)
+		if err == nil {
+			return v, nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return zero, err
+		}
+	}
+	return zero, fmt.Errorf("%w: %s", engine.ErrNotFound, ref)
+}
+
+func (s storeResources) Queue(ctx context.Context, ref engine.Ref) (*core.Queue, error) {
+	return find(ctx, s.instanceID, ref, s.st.Queues.Find)
+}
+
+func (s storeResources) Flow(ctx context.Context, ref engine.Ref) (*engine.LoadedFlow, error) {
+	f, err := find(ctx, s.instanceID, ref, s.st.Flows.Find)
+	if err != nil {
+		return nil, err
+	}
+	if f.PublishedVersion == 0 {
+		return nil, fmt.Errorf("%w: flow %s is not published", engine.ErrNotFound, f.Name)
+	}
+	v, err := s.st.FlowVersion(ctx, s.instanceID, f.ID, f.PublishedVersion)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := flow.Parse(v.Content)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}, nil
+}
+
+func (s storeResources) Module(ctx context.Context, ref engine.Ref) (*engine.LoadedFlow, error) {
+	return s.Flow(ctx, ref)
+}
+
+func (s storeResources) Prompt(ctx context.Context, ref engine.Ref) (*core.Prompt, error) {
+	return find(ctx, s.instanceID, ref, s.st.Prompts.Find)
+}
+
+func (s storeResources) Function(ctx context.Context, ref engine.Ref) (*core.Function, error) {
+	return find(ctx, s.instanceID, ref, s.st.Functions.Find)
+}
+
+func (s storeResources) Hours(ctx context.Context, ref engine.Ref) (*core.HoursOfOperation, error) {
+	return find(ctx, s.instanceID, ref, s.st.Hours.Find)
+}
+
+func (s storeResources) Bot(_ context.Context, ref engine.Ref) (engine.Bot, error) {
+	return nil, fmt.Errorf("%w: bots are not supported yet: %s", engine.ErrNotFound, ref)
+}
+
+func (s storeResources) Agent(ctx context.Context, ref engine.Ref) (*core.User, error) {
+	return find(ctx, s.instanceID, ref, s.st.Users.Find)
+}
