@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -513,22 +514,11 @@ type storeResources struct {
 	instanceID string
 }
 
-// refKeys are the strings a Ref may name a resource by: its value, the
-// last segment of an ARN, and its name.
+// refKeys are the strings a Ref may name a resource by, in the engine's
+// order (value, ARN resource ID or Lambda function name, display name,
+// placeholder name); an unresolved JSONPath names nothing.
 func refKeys(r engine.Ref) []string {
-	var keys []string
-	add := func(s string) {
-		if s != "" && !strings.Contains(s, "$.") {
-			keys = append(keys, s)
-		}
-	}
-	add(r.Value)
-	if strings.HasPrefix(r.Value, "arn:") {
-		v := r.Value[strings.LastIndexAny(r.Value, "/:")+1:]
-		add(v)
-	}
-	add(r.Name)
-	return keys
+	return slices.DeleteFunc(engine.Candidates(r), func(k string) bool { return strings.Contains(k, "$.") })
 }
 
 func find[T any](ctx context.Context, inst string, ref engine.Ref, fn func(ctx context.Context, inst, key string) (T, error)) (T, error) {
