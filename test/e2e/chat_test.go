@@ -6,16 +6,22 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 	"github.com/switchboard-cc/switchboard/internal/contact"
 	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/internal/function"
 	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/internal/webhook"
 	"github.com/switchboard-cc/switchboard/test/e2e/e2etest"
 )
 
@@ -66,6 +72,11 @@ func TestChatReachesAnAgent(t *testing.T) {
 			c.call(t, "POST", instancePath(inst.ID, "flows"), map[string]any{"name": "Chat in", "type": "CONTACT_FLOW",
 				"content": chatFlow(q.ID)}, http.StatusCreated, &fl)
 			c.call(t, "POST", instancePath(inst.ID, "flows", fl.ID, "publish"), nil, http.StatusOK, nil)
+
+			// A CRM follows the contact events through a signed webhook.
+			hook := newHookReceiver(t, "whsec-e2e-0123456789")
+			c.call(t, "POST", instancePath(inst.ID, "webhook-subscriptions"), map[string]any{"name": "crm",
+				"url": hook.srv.URL, "secret": "whsec-e2e-0123456789", "internal": true}, http.StatusCreated, nil)
 
 			// The agent logs in, opens the agent WebSocket and becomes Available.
 			var login struct {
@@ -128,6 +139,22 @@ func TestChatReachesAnAgent(t *testing.T) {
 			ag.send(ctx, t, map[string]any{"v": 1, "type": "completeAcw", "id": "5", "contactId": started.ContactId})
 			ag.await(ctx, t, "acwEnded", func(m map[string]any) bool { return m["type"] == "acwEnded" && m["contactId"] == started.ContactId })
 			cu.close()
+
+			// The webhook got the contact's events, signed and in order.
+			if err := e2etest.Poll(30*time.Second, 50*time.Millisecond, func() (bool, error) {
+				return slices.Contains(hook.types(started.ContactId), "COMPLETED"), nil
+			}); err != nil {
+				t.Fatalf("webhook: no COMPLETED for the contact; got %v", hook.types(started.ContactId))
+			}
+			delivered := hook.types(started.ContactId)
+			t.Logf("webhook events for the contact: %v", delivered)
+			wantOrder := []string{"INITIATED", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"}
+			if !isSubsequence(wantOrder, delivered) || delivered[0] != "INITIATED" || delivered[len(delivered)-1] != "COMPLETED" {
+				t.Errorf("webhook events for the contact = %v, want %v in this order", delivered, wantOrder)
+			}
+			if bad := hook.badSignatures.Load(); bad != 0 {
+				t.Errorf("%d webhook deliveries had a bad signature", bad)
+			}
 
 			// A second customer leaves while queued, with no agent available:
 			// the contact ends and the router forgets it.
@@ -335,3 +362,56 @@ func drain(j *jsonWS) []map[string]any {
 }
 
 func (j *jsonWS) close() { j.ws.Close(websocket.StatusNormalClosure, "") }
+
+// hookReceiver is a CRM's webhook endpoint: it verifies each delivery's
+// signature and records the event types per contact, in arrival order.
+type hookReceiver struct {
+	srv           *httptest.Server
+	mu            sync.Mutex
+	byContact     map[string][]string
+	badSignatures atomic.Int64
+}
+
+func newHookReceiver(t *testing.T, secret string) *hookReceiver {
+	h := &hookReceiver{byContact: map[string][]string{}}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		if err := function.Verify(secret, r.Header.Get(function.SignatureHeader), r.Header.Get(function.TimestampHeader),
+			body, time.Now(), function.DefaultMaxSkew); err != nil {
+			h.badSignatures.Add(1)
+		}
+		var env struct {
+			Data struct {
+				ContactID string `json:"contactId"`
+			} `json:"data"`
+		}
+		_ = json.Unmarshal(body, &env)
+		h.mu.Lock()
+		h.byContact[env.Data.ContactID] = append(h.byContact[env.Data.ContactID], r.Header.Get(webhook.EventTypeHeader))
+		h.mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *hookReceiver) types(contactID string) []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.byContact[contactID])
+}
+
+// isSubsequence reports whether want appears in got in order.
+func isSubsequence(want, got []string) bool {
+	i := 0
+	for _, g := range got {
+		if i < len(want) && g == want[i] {
+			i++
+		}
+	}
+	return i == len(want)
+}
