@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"github.com/switchboard-cc/switchboard/internal/api"
 	"github.com/switchboard-cc/switchboard/internal/auth"
 	"github.com/switchboard-cc/switchboard/internal/core"
@@ -23,7 +24,12 @@ import (
 // printed and its error.
 func runFlow(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	cmd := newFlowCmd()
+	return execCmd(newFlowCmd(), args...)
+}
+
+// execCmd runs cmd in process with args and empty standard input, and
+// returns what it printed and its error.
+func execCmd(cmd *cobra.Command, args ...string) (stdout, stderr string, err error) {
 	var out, errOut bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)

@@ -21,15 +21,7 @@ import (
 // execFlowRun runs `switchboard flow run ARGS...` in process.
 func execFlowRun(t *testing.T, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
-	cmd := newFlowRunCmd()
-	var out, errOut bytes.Buffer
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SetIn(strings.NewReader(""))
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err = cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
+	return execCmd(newFlowRunCmd(), args...)
 }
 
 // runJSON runs with --json and decodes the one object printed.
