@@ -5,7 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -47,27 +51,58 @@ type Session struct {
 	token string // set on the hub's copy, to re-check expiry
 }
 
+// SessionStore keeps sessions beyond the process: *store.Store implements
+// it over the agent_sessions table.
+type SessionStore interface {
+	PutSession(ctx context.Context, r store.SessionRow) error
+	Session(ctx context.Context, tokenHash string) (store.SessionRow, error)
+	DeleteSession(ctx context.Context, tokenHash string) error
+	DeleteExpiredSessions(ctx context.Context, t time.Time) (int, error)
+}
+
 // AuthConfig configures an Authenticator.
 type AuthConfig struct {
 	// TTL is a session's lifetime; 0 means DefaultSessionTTL.
 	TTL time.Duration
 	// Clock is the time source; nil means the system clock.
 	Clock routing.Clock
+	// Store keeps sessions so that they survive a restart and are valid on
+	// every process sharing it; nil keeps them in this process only.
+	Store SessionStore
+	// Recheck is how long a session found in the Store is trusted from
+	// memory before it is read again (so a logout on another process takes
+	// effect); 0 means DefaultSessionRecheck.
+	Recheck time.Duration
+	Logger  *slog.Logger
 }
 
-// Authenticator checks usernames and passwords and keeps session tokens.
-//
-// Sessions are kept in memory, hashed (SHA-256 of a 256-bit random token):
-// they do not survive a restart and are not shared between processes; a
-// store table is the next step when the API runs on several nodes.
+// DefaultSessionRecheck is AuthConfig.Recheck's default.
+const DefaultSessionRecheck = 30 * time.Second
+
+// Authenticator checks usernames and passwords and keeps session tokens,
+// hashed (SHA-256 of a 256-bit random token): in the Store when one is
+// configured, with a memory cache in front of it.
 type Authenticator struct {
-	users Users
-	ttl   time.Duration
-	clock routing.Clock
+	users   Users
+	ttl     time.Duration
+	clock   routing.Clock
+	store   SessionStore
+	recheck time.Duration
+	log     *slog.Logger
 
 	mu       sync.Mutex
-	sessions map[[sha256.Size]byte]Session
+	sessions map[[sha256.Size]byte]cachedSession
 }
+
+// cachedSession is a session in memory and when it was last read from the
+// store.
+type cachedSession struct {
+	Session
+	checked time.Time
+}
+
+// storeTimeout bounds a session store call: Session has no context.
+const storeTimeout = 5 * time.Second
 
 // dummyHash is verified against when the user does not exist, so a login
 // for an unknown user takes as long as one with a wrong password.
@@ -87,7 +122,14 @@ func NewAuthenticator(users Users, cfg AuthConfig) *Authenticator {
 	if cfg.Clock == nil {
 		cfg.Clock = sysClock{}
 	}
-	return &Authenticator{users: users, ttl: cfg.TTL, clock: cfg.Clock, sessions: map[[sha256.Size]byte]Session{}}
+	if cfg.Recheck <= 0 {
+		cfg.Recheck = DefaultSessionRecheck
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Authenticator{users: users, ttl: cfg.TTL, clock: cfg.Clock, store: cfg.Store, recheck: cfg.Recheck,
+		log: cfg.Logger, sessions: map[[sha256.Size]byte]cachedSession{}}
 }
 
 // Login checks a username and password and returns a new session token.
@@ -116,10 +158,21 @@ func (a *Authenticator) Login(ctx context.Context, instanceID, username, passwor
 	now := a.clock.Now()
 	s := Session{
 		InstanceID: u.InstanceID, UserID: u.ID, Username: u.Username,
-		DisplayName: displayName(u), ExpiresAt: now.Add(a.ttl),
+		DisplayName: displayName(u), ExpiresAt: now.Add(a.ttl).UTC().Truncate(time.Microsecond), // as stored
 	}
 	if s.InstanceID == "" {
 		s.InstanceID = instanceID
+	}
+	h := sha256.Sum256([]byte(token))
+	if a.store != nil {
+		body, err := json.Marshal(s)
+		if err != nil {
+			return "", Session{}, err
+		}
+		if err := a.store.PutSession(ctx, store.SessionRow{TokenHash: hex.EncodeToString(h[:]), InstanceID: s.InstanceID,
+			UserID: s.UserID, Body: body, CreatedAt: now, ExpiresAt: s.ExpiresAt}); err != nil {
+			return "", Session{}, fmt.Errorf("login: %w", err)
+		}
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -128,7 +181,7 @@ func (a *Authenticator) Login(ctx context.Context, instanceID, username, passwor
 			delete(a.sessions, h)
 		}
 	}
-	a.sessions[sha256.Sum256([]byte(token))] = s
+	a.sessions[h] = cachedSession{Session: s, checked: now}
 	return token, s, nil
 }
 
@@ -138,24 +191,88 @@ func (a *Authenticator) Session(token string) (Session, error) {
 		return Session{}, ErrInvalidSession
 	}
 	h := sha256.Sum256([]byte(token))
+	now := a.clock.Now()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	s, ok := a.sessions[h]
-	if !ok {
-		return Session{}, ErrInvalidSession
-	}
-	if !a.clock.Now().Before(s.ExpiresAt) {
+	c, ok := a.sessions[h]
+	if ok && !now.Before(c.ExpiresAt) {
 		delete(a.sessions, h)
+		a.mu.Unlock()
 		return Session{}, ErrInvalidSession
 	}
+	a.mu.Unlock()
+	if ok && (a.store == nil || now.Sub(c.checked) < a.recheck) {
+		return c.Session, nil
+	}
+	if a.store == nil {
+		return Session{}, ErrInvalidSession
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+	defer cancel()
+	row, err := a.store.Session(ctx, hex.EncodeToString(h[:]))
+	if errors.Is(err, store.ErrNotFound) {
+		a.forget(h)
+		return Session{}, ErrInvalidSession
+	}
+	if err != nil {
+		if ok { // the store is unreachable: trust what this process checked
+			a.log.Warn("session store unavailable; using the cached session", "err", err)
+			return c.Session, nil
+		}
+		a.log.Warn("session store unavailable", "err", err)
+		return Session{}, ErrInvalidSession
+	}
+	var s Session
+	if err := json.Unmarshal(row.Body, &s); err != nil || !now.Before(row.ExpiresAt) {
+		a.forget(h)
+		return Session{}, ErrInvalidSession
+	}
+	s.ExpiresAt = row.ExpiresAt
+	a.mu.Lock()
+	a.sessions[h] = cachedSession{Session: s, checked: now}
+	a.mu.Unlock()
 	return s, nil
 }
 
-// Logout forgets a session token.
-func (a *Authenticator) Logout(token string) {
+func (a *Authenticator) forget(h [sha256.Size]byte) {
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.sessions, sha256.Sum256([]byte(token)))
+	delete(a.sessions, h)
+	a.mu.Unlock()
+}
+
+// Logout forgets a session token, here and in the store.
+func (a *Authenticator) Logout(token string) {
+	h := sha256.Sum256([]byte(token))
+	a.forget(h)
+	if a.store != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
+		defer cancel()
+		if err := a.store.DeleteSession(ctx, hex.EncodeToString(h[:])); err != nil {
+			a.log.Warn("logout: delete session", "err", err)
+		}
+	}
+}
+
+// Run deletes expired sessions from the store every interval until ctx
+// ends.
+func (a *Authenticator) Run(ctx context.Context) error {
+	if a.store == nil {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if n, err := a.store.DeleteExpiredSessions(ctx, a.clock.Now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("delete expired sessions", "err", err)
+		} else if n > 0 {
+			a.log.Debug("expired sessions deleted", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
 }
 
 func displayName(u *core.User) string {

@@ -335,6 +335,15 @@ func (h *Hub) hello(c *conn, req request, s Session) (*agentState, error) {
 	for _, m := range replay {
 		c.send(m)
 	}
+	// The agent's chats relay to it again (after a restart of this process
+	// the hub starts with no memberships; otherwise this is a no-op).
+	if h.cfg.Chats != nil {
+		for _, sl := range snap.Slots {
+			if sl.State == routing.SlotConnected && sl.Channel == string(contact.Chat) {
+				h.wg.Go(func() { h.joinChat(a, sl.ContactID) })
+			}
+		}
+	}
 	return a, nil
 }
 

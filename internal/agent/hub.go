@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/google/uuid"
 	"log/slog"
 	"sync"
 	"time"
@@ -130,6 +131,7 @@ type agentState struct {
 	conn     *conn     // the current connection, nil when none
 	graceGen uint64    // invalidates a pending grace timer
 	members  map[string]*member
+	joinMu   sync.Mutex // serialises joining chats (see member)
 }
 
 // member is the agent's presence in one chat.
@@ -327,6 +329,11 @@ func (h *Hub) joinChat(a *agentState, contactID string) {
 
 // member returns the agent's membership of a chat, joining it if needed.
 func (h *Hub) member(a *agentState, contactID string) (ChatMember, error) {
+	// One join at a time per agent: the agent's participant ID is the same
+	// for every join of a chat, so a second concurrent join would attach to
+	// the first's participant, and leaving to undo it would remove both.
+	a.joinMu.Lock()
+	defer a.joinMu.Unlock()
 	a.mu.Lock()
 	if m := a.members[contactID]; m != nil {
 		a.mu.Unlock()
@@ -335,23 +342,28 @@ func (h *Hub) member(a *agentState, contactID string) (ChatMember, error) {
 	name := a.name
 	a.mu.Unlock()
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
-	cm, err := h.cfg.Chats.Join(ctx, contactID, chat.JoinRequest{Role: chat.RoleAgent, DisplayName: name})
+	cm, err := h.cfg.Chats.Join(ctx, contactID, chat.JoinRequest{Role: chat.RoleAgent, DisplayName: name,
+		ParticipantID: agentParticipantID(contactID, a.id)})
 	cancel()
 	if err != nil {
 		return nil, err
 	}
 	a.mu.Lock()
-	if m := a.members[contactID]; m != nil { // joined concurrently
-		a.mu.Unlock()
-		_ = cm.Leave(h.ctx)
-		return m.m, nil
-	}
 	rctx, rcancel := context.WithCancel(h.ctx)
 	a.members[contactID] = &member{m: cm, cancel: rcancel}
 	a.mu.Unlock()
 	h.wg.Go(func() { h.relay(rctx, a, contactID, cm) })
 	return cm, nil
 }
+
+// agentParticipantID is the agent's participant ID in a chat: the same
+// whenever the agent (re)joins it, so that an agent whose console or
+// whose server restarted rejoins as the participant it was.
+func agentParticipantID(contactID, agentID string) string {
+	return uuid.NewSHA1(agentParticipantSpace, []byte(contactID+"\x00"+agentID)).String()
+}
+
+var agentParticipantSpace = uuid.MustParse("5b0e6a4e-6f2c-4b7e-9a55-7d1c2f0c3a10")
 
 // relay turns what other participants post into message and typing
 // events, until the chat ends or the agent leaves it.

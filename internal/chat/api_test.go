@@ -590,6 +590,11 @@ func TestChatsOutliveTheProcess(t *testing.T) {
 	ts := newTestServer(t, Config{})
 	p := ts.start()
 	c := ts.connect(p)
+	agentCtx, cancelAgent := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelAgent()
+	if _, err := ts.svc.Join(agentCtx, p.ContactID, JoinRequest{Role: RoleAgent, DisplayName: "Alex", ParticipantID: "agent-1"}); err != nil {
+		t.Fatal(err)
+	}
 	if r := ts.send(c.ConnectionCredentials.ConnectionToken, "before"); r.status != http.StatusOK {
 		t.Fatal(r.status)
 	}
@@ -608,11 +613,29 @@ func TestChatsOutliveTheProcess(t *testing.T) {
 	c2 := ts2.connect(p) // the participant token still works
 	ws := ts2.dial(c2.Websocket.URL)
 	ws.subscribe()
+	// The agent rejoins as the participant it was: no second joined event,
+	// and it gets what the customer says.
+	agent, err := svc2.Join(agentCtx, p.ContactID, JoinRequest{Role: RoleAgent, DisplayName: "Alex", ParticipantID: "agent-1"})
+	if err != nil {
+		t.Fatalf("agent rejoins: %v", err)
+	}
 	if r := ts2.send(c.ConnectionCredentials.ConnectionToken, "after"); r.status != http.StatusOK {
 		t.Fatalf("old connection token on the new process: %d %s", r.status, r.body)
 	}
 	if it := ws.item(); it.Content != "after" {
 		t.Errorf("delivered %+v", it)
+	}
+	if it, err := agent.Next(agentCtx); err != nil || it.Content != "after" {
+		t.Errorf("the rejoined agent got %+v, %v", it, err)
+	}
+	joined := 0
+	for _, it := range ts2.mustTranscript(p.ContactID) {
+		if it.Is(EventParticipantJoined) && it.ParticipantRole == RoleAgent {
+			joined++
+		}
+	}
+	if joined != 1 {
+		t.Errorf("the agent joined %d times in the transcript, want 1", joined)
 	}
 	var contents []string
 	for _, it := range ts2.mustTranscript(p.ContactID) {

@@ -28,7 +28,10 @@ type JoinRequest struct {
 	Role Role
 	// DisplayName is shown to the customer (the agent's name); required.
 	DisplayName string
-	// ParticipantID is the member's ID; a new one when empty.
+	// ParticipantID is the member's ID; a new one when empty. A member
+	// that is still in the chat with this ID and role (an agent whose
+	// process restarted, or whose console reconnected) is rejoined: no
+	// second participant.joined is posted.
 	ParticipantID string
 }
 
@@ -59,6 +62,12 @@ func (s *Service) Join(ctx context.Context, contactID string, req JoinRequest) (
 	m := &Member{ss: ss}
 	m.in = newInbox(memberInboxSize, func(it Item) bool { return it.ParticipantID != id })
 	ss.addInbox(m.in)
+	if req.ParticipantID != "" {
+		if p, err := ss.participant(id); err == nil && p.rec.Role == req.Role {
+			m.p = p
+			return m, nil
+		}
+	}
 	p, err := ss.join(ctx, ParticipantRecord{ParticipantID: id, ContactID: contactID, Role: req.Role, DisplayName: req.DisplayName, JoinedAt: s.cfg.Now()}, false)
 	if err != nil {
 		ss.removeInbox(m.in)
