@@ -462,7 +462,7 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 			}
 		}
 		if s.Channel == string(contact.Chat) && h.cfg.Chats != nil {
-			if err := h.cfg.Chats.EndChat(ctx, req.ContactID, string(contact.AgentDisconnect)); err != nil {
+			if err := h.cfg.Chats.EndChat(ctx, h.chatID(ctx, req.ContactID), string(contact.AgentDisconnect)); err != nil {
 				h.log.Debug("agent ends chat", "contact", req.ContactID, "err", err)
 			}
 		}
@@ -513,7 +513,12 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 		if _, err := h.connected(ctx, a, req.ContactID); err != nil {
 			return Message{}, err
 		}
-		return Message{}, r.Transfer(ctx, req.ContactID, routing.Target{QueueID: req.QueueID, AgentID: req.AgentID})
+		to := routing.Target{QueueID: req.QueueID, AgentID: req.AgentID}
+		if h.cfg.Transfers != nil {
+			next, err := h.cfg.Transfers.Transfer(ctx, a.id, req.ContactID, to)
+			return Message{NextContactID: next}, err
+		}
+		return Message{}, r.Transfer(ctx, req.ContactID, to)
 	}
 	return Message{}, fail(CodeUnknownType, fmt.Sprintf("unknown message type %q", req.Type))
 }

@@ -48,6 +48,15 @@ type ChatMember interface {
 	Leave(ctx context.Context) error
 }
 
+// Transferer carries out an agent's transfer of a connected contact as
+// Amazon Connect models it: the contact ends for the agent (after-contact
+// work) and a new, related contact is queued to the target. It returns the
+// new contact's ID. Without one, the hub moves the contact in the router
+// and it keeps its ID.
+type Transferer interface {
+	Transfer(ctx context.Context, agentID, contactID string, to routing.Target) (nextContactID string, err error)
+}
+
 // ChatService adapts a *chat.Service to Chats.
 func ChatService(s *chat.Service) Chats { return chatService{s} }
 
@@ -82,7 +91,9 @@ type Config struct {
 	Router     Router
 	Contacts   Contacts
 	Chats      Chats
-	Auth       *Authenticator
+	// Transfers, if set, carries out transfers (see Transferer).
+	Transfers Transferer
+	Auth      *Authenticator
 	// Clock times the grace period; nil means the system clock. Use the
 	// router's ManualClock in tests.
 	Clock routing.Clock
@@ -342,7 +353,7 @@ func (h *Hub) member(a *agentState, contactID string) (ChatMember, error) {
 	name := a.name
 	a.mu.Unlock()
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
-	cm, err := h.cfg.Chats.Join(ctx, contactID, chat.JoinRequest{Role: chat.RoleAgent, DisplayName: name,
+	cm, err := h.cfg.Chats.Join(ctx, h.chatID(ctx, contactID), chat.JoinRequest{Role: chat.RoleAgent, DisplayName: name,
 		ParticipantID: agentParticipantID(contactID, a.id)})
 	cancel()
 	if err != nil {
@@ -354,6 +365,20 @@ func (h *Hub) member(a *agentState, contactID string) (ChatMember, error) {
 	a.mu.Unlock()
 	h.wg.Go(func() { h.relay(rctx, a, contactID, cm) })
 	return cm, nil
+}
+
+// chatID is the chat a chat contact takes part in: the chat is the
+// contact's first one's (its InitialContactId), which the contacts a
+// transfer creates continue.
+func (h *Hub) chatID(ctx context.Context, contactID string) string {
+	if h.cfg.Contacts == nil {
+		return contactID
+	}
+	c, err := h.cfg.Contacts.Get(ctx, h.cfg.InstanceID, contactID)
+	if err != nil || c.InitialContactID == "" {
+		return contactID
+	}
+	return c.InitialContactID
 }
 
 // agentParticipantID is the agent's participant ID in a chat: the same

@@ -124,6 +124,9 @@ type Message struct {
 
 	// ack of sendMessage
 	MessageID string `json:"messageId,omitempty"`
+	// NextContactID is, in a transfer's ack, the new contact the customer
+	// continues on (Connect models a transfer as a new, related contact).
+	NextContactID string `json:"nextContactId,omitempty"`
 }
 
 // AgentInfo identifies the agent in welcome.

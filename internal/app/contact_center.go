@@ -40,11 +40,14 @@ type contactCenter struct {
 	functions *function.Invoker
 	chats     *chat.Service
 	auth      *agent.Authenticator
+	started   time.Time // when this process's contact center was built
 
 	mu        sync.Mutex
 	runCtx    context.Context // set by run; nil before and after
 	wg        sync.WaitGroup  // routers and flow runs
 	instances map[string]*instanceCC
+
+	queueFlows queueFlows // customer queue flows of waiting contacts (queueflow.go)
 }
 
 // instanceCC is one instance's router and agent hub.
@@ -59,7 +62,7 @@ type instanceCC struct {
 }
 
 func newContactCenter(a *App) (*contactCenter, error) {
-	cc := &contactCenter{log: a.log, st: a.Store, instances: map[string]*instanceCC{}}
+	cc := &contactCenter{log: a.log, st: a.Store, instances: map[string]*instanceCC{}, started: time.Now()}
 	cc.relay = contact.NewRelay(a.Store, a.Bus, contact.RelayOptions{Logger: a.log})
 	cc.contacts = contact.New(a.Store, contact.Options{Logger: a.log, Notify: cc.relay.Notify})
 	cc.webhooks = webhook.New(a.Store, a.Bus, webhook.Options{Logger: a.log})
@@ -69,7 +72,7 @@ func newContactCenter(a *App) (*contactCenter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: %w", err)
 	}
-	cc.auth = agent.NewAuthenticator(a.Store.Users, agent.AuthConfig{})
+	cc.auth = agent.NewAuthenticator(a.Store.Users, agent.AuthConfig{Store: a.Store, Logger: a.log})
 	return cc, nil
 }
 
@@ -101,6 +104,7 @@ func (cc *contactCenter) roles() []role {
 		{"outbox relay", cc.relay.Run},
 		{"webhooks", cc.webhooks.Run},
 		{"chat", cc.chats.Run},
+		{"agent sessions", cc.auth.Run},
 		{"routers", cc.run},
 	}
 }
@@ -114,7 +118,14 @@ type role struct {
 func (cc *contactCenter) run(ctx context.Context) error {
 	cc.mu.Lock()
 	cc.runCtx = ctx
+	cc.wg.Add(1)
 	cc.mu.Unlock()
+	go func() {
+		defer cc.wg.Done()
+		if err := cc.boot(ctx); err != nil && ctx.Err() == nil {
+			cc.log.Error("contact center start-up", "err", err)
+		}
+	}()
 	<-ctx.Done()
 	cc.mu.Lock()
 	cc.runCtx = nil
@@ -145,7 +156,7 @@ func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, 
 	inst := &instanceCC{id: id, cc: cc, users: map[string]string{}}
 	inst.router = routing.New(routing.Config{InstanceID: id, Logger: cc.log, Sink: routing.SinkFunc(inst.emit)})
 	inst.hub = agent.New(agent.Config{InstanceID: id, Router: inst.router, Contacts: cc.contacts,
-		Chats: agent.ChatService(cc.chats), Auth: cc.auth, Logger: cc.log})
+		Chats: agent.ChatService(cc.chats), Transfers: inst, Auth: cc.auth, Logger: cc.log})
 	runCtx, stop := context.WithCancel(cc.runCtx)
 	cc.wg.Add(1)
 	go func() {
@@ -155,22 +166,18 @@ func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, 
 			cc.log.Error("router stopped", "instance", id, "err", err)
 		}
 	}()
-	if err := inst.load(ctx); err != nil {
+	snap, err := inst.snapshot(ctx)
+	if err == nil {
+		err = inst.router.Restore(ctx, snap)
+	}
+	if err != nil {
 		stop()
 		inst.hub.Close()
-		return nil, fmt.Errorf("load router of instance %s: %w", id, err)
+		return nil, fmt.Errorf("rebuild the router of instance %s: %w", id, err)
 	}
+	cc.log.Info("router started", "instance", id, "agents", len(snap.Agents), "contacts", len(snap.Contacts))
 	cc.instances[id] = inst
 	return inst, nil
-}
-
-// load gives the router the instance's queues, profiles and agents, and
-// the contacts waiting in queues.
-func (inst *instanceCC) load(ctx context.Context) error {
-	if err := inst.loadConfig(ctx); err != nil {
-		return err
-	}
-	return inst.restoreContacts(ctx)
 }
 
 // loadConfig gives the router the instance's queues, profiles and agents
@@ -219,39 +226,6 @@ func (inst *instanceCC) loadConfig(ctx context.Context) error {
 	return nil
 }
 
-// restoreContacts queues in the router the contacts the store says are
-// waiting (after a restart).
-func (inst *instanceCC) restoreContacts(ctx context.Context) error {
-	id, r := inst.id, inst.router
-	queued, err := inst.cc.contacts.QueuedContacts(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, c := range queued {
-		if c.State == contact.Offered && c.Agent != nil {
-			// The offer died with the router that made it.
-			if _, err := inst.cc.contacts.ReturnToQueue(ctx, id, c.ID, c.Agent.ID); err != nil {
-				inst.cc.log.Warn("restore: return to queue", "contact", c.ID, "err", err)
-				continue
-			}
-		}
-		if err := r.Enqueue(ctx, routingContact(c)); err != nil {
-			inst.cc.log.Warn("restore: enqueue", "contact", c.ID, "err", err)
-		}
-	}
-	return nil
-}
-
-func routingContact(c *contact.Contact) routing.Contact {
-	rc := routing.Contact{ID: c.ID, Channel: string(c.Channel)}
-	if c.Queue != nil {
-		rc.QueueID = c.Queue.ID
-		rc.EnqueuedAt = c.Queue.EnqueueTimestamp
-		rc.Priority = c.Queue.Priority
-		rc.AgeAdjust = time.Duration(c.Queue.TimeAdjustmentSeconds) * time.Second
-	}
-	return rc
-}
 
 func (inst *instanceCC) agentRef(ctx context.Context, id string) contact.Agent {
 	inst.mu.Lock()
@@ -273,6 +247,7 @@ func (inst *instanceCC) agentRef(ctx context.Context, id string) contact.Agent {
 // agent's own actions (endContact: Disconnect; completeAcw:
 // CompleteAfterContactWork), so those are not repeated here.
 func (inst *instanceCC) emit(e routing.Event) {
+	inst.cc.queueFlowEvent(e) // first: an offer stops the queue flow at once
 	ctx := context.Background()
 	m := inst.cc.contacts
 	var err error
@@ -322,11 +297,15 @@ func (l chatListener) ChatEnded(_ context.Context, contactID, reason string) {
 	go func() {
 		defer cc.wg.Done()
 		ctx := context.Background()
-		c, err := cc.findContact(ctx, contactID)
+		c, err := cc.findContact(ctx, contactID) // the chat's first contact
+		if err == nil {
+			c, err = cc.currentContact(ctx, c) // the one after transfers
+		}
 		if err != nil {
 			cc.log.Warn("chat ended: contact", "contact", contactID, "err", err)
 			return
 		}
+		contactID = c.ID
 		if inst, err := cc.instance(ctx, c.InstanceID); err == nil {
 			if err := inst.router.EndContact(ctx, contactID); err != nil && !errors.Is(err, routing.ErrUnknownContact) {
 				cc.log.Debug("chat ended: router", "contact", contactID, "err", err)
@@ -496,7 +475,9 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 			}
 			return
 		}
+		cc.watchQueueFlow(ctx, inst, qc, res.Contact) // before the router's first event
 		if err := inst.router.Enqueue(ctx, routingContact(qc)); err != nil {
+			cc.forgetQueueFlow(c.ID)
 			log.Warn("flow: route", "err", err)
 			end(contact.OtherDisconnect)
 		}

@@ -31,6 +31,10 @@ import (
 //     the last thing shown, not the next.
 //   - Wait returns "CustomerReturned" when a customer message comes during
 //     the wait and that event was asked for, "" when the time runs out.
+//   - PlayIteratively (engine.IterativePlayer, the MessageParticipantIteratively
+//     action of a customer queue flow) posts the messages once each, in
+//     order, then waits for the interrupt timer; see its comment for the
+//     pacing.
 //
 // Once the chat has ended (the customer left, the inactivity timeout...)
 // every method returns engine.ErrParticipantNotFound.
@@ -40,7 +44,10 @@ type FlowParticipant struct {
 	in *inbox
 }
 
-var _ engine.Participant = (*FlowParticipant)(nil)
+var (
+	_ engine.Participant     = (*FlowParticipant)(nil)
+	_ engine.IterativePlayer = (*FlowParticipant)(nil)
+)
 
 // flowInboxSize bounds the customer messages queued for a flow.
 const flowInboxSize = 64
@@ -165,6 +172,64 @@ func (fp *FlowParticipant) Wait(ctx context.Context, req engine.WaitRequest) (st
 			return "", nil
 		default:
 			return "", fp.mapErr(err)
+		}
+	}
+}
+
+// PlayIteratively implements engine.IterativePlayer for chat, where a loop
+// of prompts is a loop of messages in a transcript that stays on the
+// customer's screen. Each call is one pass of the loop:
+//
+//   - It posts each message once, in order, as Play does (SSML as its text).
+//     Audio prompts and files, the hold music of a flow written for voice,
+//     cannot be shown in a chat: they are skipped, so a pass of only audio
+//     is silent.
+//   - It then waits, posting nothing more, until interruptEvery has passed
+//     since the call and returns interrupted=true: the flow takes its
+//     MessagesInterrupted branch, which usually loops back to this action,
+//     so the customer gets the messages again every interruptEvery. The
+//     interrupt timer is the pace; there is no other.
+//   - Without an interrupt timer (interruptEvery 0) the messages are posted
+//     once and the call waits for ctx: repeating them with no interval the
+//     flow chose would flood the chat.
+//   - When ctx ends (the contact was offered to an agent or left the
+//     queue) it returns false and ctx.Err(); when the chat ends, false and
+//     an engine.ErrParticipantNotFound error. Messages the customer sends
+//     meanwhile do not interrupt the loop.
+//
+// Amazon Connect documents the Loop prompts block as unsupported on chat
+// (the error branch); Switchboard runs it, so one customer queue flow
+// serves both channels.
+func (fp *FlowParticipant) PlayIteratively(ctx context.Context, msgs []engine.Message, interruptEvery time.Duration) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	wctx, cancel := withTimeout(ctx, interruptEvery)
+	defer cancel()
+	for _, m := range msgs {
+		text, err := chatText(m)
+		if errors.Is(err, ErrNotShowable) || (err == nil && text == "") {
+			continue
+		}
+		if err != nil {
+			return false, err
+		}
+		fp.in.clear()
+		if _, err := fp.ss.post(ctx, fp.p, Item{Type: TypeMessage, ContentType: ContentTextPlain, Content: text}); err != nil {
+			return false, fp.mapErr(err)
+		}
+	}
+	for {
+		_, err := fp.in.next(wctx)
+		switch {
+		case err == nil:
+			// The customer wrote: it does not interrupt the loop.
+		case errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil:
+			return true, nil
+		case ctx.Err() != nil:
+			return false, ctx.Err()
+		default:
+			return false, fp.mapErr(err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -238,5 +239,170 @@ func TestFlowMessages(t *testing.T) {
 	}
 	if len(sys) != 2 || sys[0] != sys[1] {
 		t.Errorf("flow messages come from %v, want one SYSTEM participant", sys)
+	}
+}
+
+// systemMessages is what the flow posted to the chat, in order.
+func systemMessages(ts *testServer, contactID string) []string {
+	var out []string
+	for _, it := range ts.mustTranscript(contactID) {
+		if it.ParticipantRole == RoleSystem && it.Type == TypeMessage {
+			out = append(out, it.Content)
+		}
+	}
+	return out
+}
+
+func TestFlowPlayIteratively(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	setup := func(t *testing.T) (*testServer, StartChatResult, string, *FlowParticipant) {
+		ts := newTestServer(t, Config{RateLimit: -1})
+		p := ts.start()
+		tok := ts.connect(p).ConnectionCredentials.ConnectionToken
+		fp, err := ts.svc.FlowParticipant(ctx, p.ContactID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(fp.Close)
+		return ts, p, tok, fp
+	}
+	msgs := []engine.Message{
+		{Kind: engine.MessageText, Text: "Thanks for waiting."},
+		{Kind: engine.MessagePrompt, Prompt: &core.Prompt{Name: "hold-music"}},
+		{Kind: engine.MessageSSML, Text: "<speak>You are <emphasis>next</emphasis>.</speak>"},
+		{Kind: engine.MessageText, Text: "  "},
+	}
+
+	t.Run("one pass per interrupt period", func(t *testing.T) {
+		ts, p, tok, fp := setup(t)
+		start := time.Now()
+		go func() {
+			// The customer writing does not interrupt the loop.
+			time.Sleep(30 * time.Millisecond)
+			ts.send(tok, "still there?")
+		}()
+		interrupted, err := fp.PlayIteratively(ctx, msgs, 200*time.Millisecond)
+		if err != nil || !interrupted {
+			t.Fatalf("PlayIteratively = %v, %v; want interrupted", interrupted, err)
+		}
+		if d := time.Since(start); d < 200*time.Millisecond || d > 3*time.Second {
+			t.Errorf("interrupted after %v, want 200ms", d)
+		}
+		want := []string{"Thanks for waiting.", "You are next."}
+		if got := systemMessages(ts, p.ContactID); !slices.Equal(got, want) {
+			t.Errorf("posted %q, want %q (text and SSML once each, audio and empty text skipped)", got, want)
+		}
+		if _, err := fp.PlayIteratively(ctx, msgs, 100*time.Millisecond); err != nil {
+			t.Fatal(err)
+		}
+		if got := systemMessages(ts, p.ContactID); len(got) != 4 {
+			t.Errorf("after a second pass posted %q, want the messages twice", got)
+		}
+	})
+	t.Run("audio only is a silent pass", func(t *testing.T) {
+		ts, p, _, fp := setup(t)
+		start := time.Now()
+		interrupted, err := fp.PlayIteratively(ctx, msgs[1:2], 100*time.Millisecond)
+		if err != nil || !interrupted || time.Since(start) < 100*time.Millisecond {
+			t.Fatalf("PlayIteratively = %v, %v after %v", interrupted, err, time.Since(start))
+		}
+		if got := systemMessages(ts, p.ContactID); len(got) != 0 {
+			t.Errorf("posted %q", got)
+		}
+	})
+	t.Run("no interrupt timer: once, then until the contact leaves the queue", func(t *testing.T) {
+		ts, p, _, fp := setup(t)
+		cctx, ccancel := context.WithCancel(ctx)
+		go func() {
+			checkFor(t, 2*time.Second, "the messages", func() bool { return len(systemMessages(ts, p.ContactID)) == 2 })
+			time.Sleep(100 * time.Millisecond)
+			ccancel()
+		}()
+		interrupted, err := fp.PlayIteratively(cctx, msgs, 0)
+		if interrupted || !errors.Is(err, context.Canceled) {
+			t.Fatalf("PlayIteratively = %v, %v; want false, context.Canceled", interrupted, err)
+		}
+		if got := systemMessages(ts, p.ContactID); len(got) != 2 {
+			t.Errorf("posted %q, want each message once", got)
+		}
+	})
+	t.Run("cancelled while waiting for the timer", func(t *testing.T) {
+		_, _, _, fp := setup(t)
+		cctx, ccancel := context.WithCancel(ctx)
+		time.AfterFunc(50*time.Millisecond, ccancel)
+		start := time.Now()
+		interrupted, err := fp.PlayIteratively(cctx, msgs, time.Minute)
+		if interrupted || !errors.Is(err, context.Canceled) || time.Since(start) > 5*time.Second {
+			t.Fatalf("PlayIteratively = %v, %v after %v", interrupted, err, time.Since(start))
+		}
+	})
+	t.Run("cancelled before: nothing posted", func(t *testing.T) {
+		ts, p, _, fp := setup(t)
+		cctx, ccancel := context.WithCancel(ctx)
+		ccancel()
+		if interrupted, err := fp.PlayIteratively(cctx, msgs, time.Second); interrupted || !errors.Is(err, context.Canceled) {
+			t.Fatalf("PlayIteratively = %v, %v", interrupted, err)
+		}
+		if got := systemMessages(ts, p.ContactID); len(got) != 0 {
+			t.Errorf("posted %q", got)
+		}
+	})
+	t.Run("the customer leaving", func(t *testing.T) {
+		ts, _, tok, fp := setup(t)
+		time.AfterFunc(50*time.Millisecond, func() { ts.post("/participant/disconnect", tok, nil) })
+		interrupted, err := fp.PlayIteratively(ctx, msgs, time.Minute)
+		if interrupted || !errors.Is(err, engine.ErrParticipantNotFound) {
+			t.Fatalf("PlayIteratively = %v, %v; want ErrParticipantNotFound", interrupted, err)
+		}
+		if _, err := fp.PlayIteratively(ctx, msgs, time.Minute); !errors.Is(err, engine.ErrParticipantNotFound) {
+			t.Fatalf("after the end: %v, want ErrParticipantNotFound", err)
+		}
+	})
+}
+
+// TestQueueFlowLoopsOverChat runs a customer queue flow's loop with the
+// engine: the message goes out once per interrupt period, the
+// MessagesInterrupted branch loops back, and EndFlowExecution ends the run.
+func TestQueueFlowLoopsOverChat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes 2 s: the interrupt timer counts whole seconds")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ts := newTestServer(t, Config{})
+	p := ts.start()
+	f, err := flow.Parse([]byte(`{"Version":"2019-10-30","StartAction":"loop","Actions":[
+	 {"Identifier":"loop","Type":"MessageParticipantIteratively","Parameters":{"Messages":[{"Text":"Your call matters, $.Attributes.name."}],"InterruptFrequencySeconds":"1"},
+	  "Transitions":{"NextAction":"end","Conditions":[{"NextAction":"count","Condition":{"Operator":"Equals","Operands":["MessagesInterrupted"]}}],
+	   "Errors":[{"NextAction":"end","ErrorType":"NoMatchingError"}]}},
+	 {"Identifier":"count","Type":"Loop","Parameters":{"LoopCount":"1"},"Transitions":{"Conditions":[
+	   {"NextAction":"loop","Condition":{"Operator":"Equals","Operands":["ContinueLooping"]}},
+	   {"NextAction":"end","Condition":{"Operator":"Equals","Operands":["DoneLooping"]}}]}},
+	 {"Identifier":"end","Type":"EndFlowExecution","Parameters":{},"Transitions":{}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp, err := ts.svc.FlowParticipant(ctx, p.ContactID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fp.Close()
+	c := engine.NewContact(p.ContactID, core.ChannelChat)
+	c.Attributes["name"] = "Pat"
+	start := time.Now()
+	res, err := engine.New(engine.Env{Resources: &engine.Memory{}, Logger: testLogger(t)}).Run(ctx, f, c, fp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Outcome.Type != engine.OutcomeEndFlow {
+		t.Errorf("outcome %+v, want EndFlow", res.Outcome)
+	}
+	if d := time.Since(start); d < 2*time.Second {
+		t.Errorf("two passes took %v, want 2 interrupt periods of 1 s", d)
+	}
+	want := []string{"Your call matters, Pat.", "Your call matters, Pat."}
+	if got := systemMessages(ts, p.ContactID); !slices.Equal(got, want) {
+		t.Errorf("posted %q, want %q", got, want)
 	}
 }

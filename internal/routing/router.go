@@ -354,6 +354,21 @@ func (r *Router) Transfer(ctx context.Context, contactID string, to Target) erro
 	return r.do(ctx, func() error { return r.transfer(contactID, to) })
 }
 
+// CheckTarget reports whether a contact on channel could be queued to the
+// target now (the queue exists, is enabled and has room; the agent exists
+// and handles the channel), without changing anything: the check a
+// transfer makes before it creates the new contact.
+func (r *Router) CheckTarget(ctx context.Context, to Target, channel string) error {
+	if (to.QueueID == "") == (to.AgentID == "") {
+		return fmt.Errorf("%w: exactly one of queue and agent is required", ErrInvalid)
+	}
+	ch := chanIndex(channel)
+	if ch < 0 {
+		return fmt.Errorf("%w: unknown channel %q", ErrInvalid, channel)
+	}
+	return r.do(ctx, func() error { _, _, err := r.target(to, ch, nil); return err })
+}
+
 // UpdateRouting changes a waiting or offered contact's priority or age
 // adjustment (UpdateContactRoutingBehavior).
 func (r *Router) UpdateRouting(ctx context.Context, contactID string, u RoutingUpdate) error {

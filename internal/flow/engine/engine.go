@@ -227,7 +227,13 @@ func displayName(lf *LoadedFlow) string {
 func (r *run) fail(action string, err error) {
 	re := &RunError{Flow: r.fr.nameOr(), Action: action, Err: err}
 	r.res.Outcome = Outcome{Type: OutcomeError, Flow: re.Flow, Action: action, Err: re}
-	r.e.log.LogAttrs(r.ctx, slog.LevelWarn, "flow run failed",
+	level := slog.LevelWarn
+	if isContextErr(err) && r.ctx.Err() != nil {
+		// Cancelled by the caller (a queue flow whose contact was offered
+		// to an agent, a shutdown): how runs are stopped, not a failure.
+		level = slog.LevelDebug
+	}
+	r.e.log.LogAttrs(r.ctx, level, "flow run failed",
 		slog.String("contact_id", r.c.ContactID), slog.String("flow", re.Flow),
 		slog.String("action", action), slog.Any("err", err))
 }
