@@ -334,7 +334,11 @@ func (h *Hub) attributes(contactID string) map[string]string {
 // has not happened yet.
 func (h *Hub) joinChat(a *agentState, contactID string) {
 	if _, err := h.member(a, contactID); err != nil {
-		h.log.Warn("agent joins chat", "agent", a.id, "contact", contactID, "err", err)
+		level := slog.LevelWarn
+		if errors.Is(err, chat.ErrChatEnded) { // the customer left meanwhile
+			level = slog.LevelDebug
+		}
+		h.log.Log(h.ctx, level, "agent joins chat", "agent", a.id, "contact", contactID, "err", err)
 	}
 }
 

@@ -21,6 +21,70 @@ var badInput = []scenario{
 		body: `{"ParticipantDetails":{"DisplayName":"Ann"}}`, status: 422, field: "ContactFlowId"},
 	{name: "start chat contact in a missing instance is not found", method: "POST", path: "/api/v1/instances/{missing}/contacts/chat", key: "admin",
 		body: `{"ContactFlowId":"x"}`, status: 404},
+	// Contacts and their records.
+	{name: "an unknown contact is not found", method: "GET", path: "/api/v1/instances/{a}/contacts/{missing}", key: "a", status: 404},
+	{name: "another instance's contact is not found", method: "GET", path: "/api/v1/instances/{a}/contacts/{b.contact}", key: "a",
+		setup: seedContacts, status: 404, not: []string{"Ann-b"}},
+	{name: "another instance's contact attributes are not found", method: "GET", path: "/api/v1/instances/{a}/contacts/{b.contact}/attributes", key: "a",
+		setup: seedContacts, status: 404, not: []string{"Ann-b"}},
+	{name: "another instance's contact attributes cannot be updated", method: "POST", path: "/api/v1/instances/{a}/contacts/{b.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":{"tier":"gold"}}`, status: 404},
+	{name: "another instance's transcript is not found", method: "GET", path: "/api/v1/instances/{a}/contacts/{b.contact}/transcript", key: "a",
+		setup: seedContacts, status: 404, not: []string{"hello from b"}},
+	{name: "another instance's contact record is not found", method: "GET", path: "/api/v1/instances/{a}/contact-records/{b.ended}", key: "a",
+		setup: seedContacts, status: 404},
+	{name: "the transcript of an unknown contact is not found", method: "GET", path: "/api/v1/instances/{a}/contacts/{missing}/transcript", key: "a", status: 404},
+	{name: "an active contact has no record yet", method: "GET", path: "/api/v1/instances/{a}/contact-records/{a.contact}", key: "a",
+		setup: seedContacts, status: 404},
+	{name: "listing contacts of a missing instance is not found", method: "GET", path: "/api/v1/instances/{missing}/contacts", key: "admin", status: 404},
+	{name: "listing contact records of a missing instance is not found", method: "GET", path: "/api/v1/instances/{missing}/contact-records", key: "admin", status: 404},
+	{name: "an unknown contact state filter is refused", method: "GET", path: "/api/v1/instances/{a}/contacts?state=QUEUED,DONE", key: "a",
+		status: 400, field: "state", want: []string{"DONE"}},
+	{name: "an unknown contact channel filter is refused", method: "GET", path: "/api/v1/instances/{a}/contacts?channel=FAX", key: "a", status: 400, field: "channel"},
+	{name: "a contact page size of zero is refused", method: "GET", path: "/api/v1/instances/{a}/contacts?maxResults=0", key: "a", status: 400, field: "maxResults"},
+	{name: "a contact page token the API did not issue is refused", method: "GET", path: "/api/v1/instances/{a}/contacts?nextToken=%25%25%25", key: "a",
+		status: 422, field: "nextToken"},
+	{name: "a record channel filter is checked", method: "GET", path: "/api/v1/instances/{a}/contact-records?channel=voice", key: "a", status: 400, field: "channel"},
+	{name: "a record time filter must be RFC 3339", method: "GET", path: "/api/v1/instances/{a}/contact-records?initiatedFrom=yesterday", key: "a",
+		status: 400, field: "initiatedFrom", want: []string{"RFC 3339"}},
+	{name: "a record time range must not be empty", method: "GET",
+		path: "/api/v1/instances/{a}/contact-records?initiatedFrom=2030-01-02T00:00:00Z&initiatedTo=2030-01-01T00:00:00Z", key: "a", status: 400, field: "initiatedTo"},
+	{name: "a record page token the API did not issue is refused", method: "GET", path: "/api/v1/instances/{a}/contact-records?nextToken=%25%25%25", key: "a",
+		status: 422, field: "nextToken"},
+	{name: "a record page size over the maximum is refused", method: "GET", path: "/api/v1/instances/{a}/contact-records?maxResults=1001", key: "a",
+		status: 400, field: "maxResults"},
+	{name: "a transcript page token the API did not issue is refused", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}/transcript?nextToken=bm9wZQ", key: "a",
+		setup: seedContacts, status: 422, field: "nextToken"},
+	{name: "a transcript page token that is not base64 is refused", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}/transcript?nextToken=%25%25", key: "a",
+		setup: seedContacts, status: 422, field: "nextToken"},
+	{name: "a transcript page size that is not a number is refused", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}/transcript?maxResults=all", key: "a",
+		setup: seedContacts, status: 400, field: "maxResults"},
+	{name: "updating attributes of an unknown contact is not found", method: "POST", path: "/api/v1/instances/{a}/contacts/{missing}/attributes", key: "a",
+		body: `{"Attributes":{"tier":"gold"}}`, status: 404},
+	{name: "attribute updates require Attributes", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{}`, status: 422, field: "Attributes"},
+	{name: "null Attributes are refused", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":null}`, status: 422, field: "Attributes"},
+	{name: "Attributes must be an object", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":["tier","gold"]}`, status: 400, field: "Attributes", want: []string{"must be an object"}},
+	{name: "attribute values must be strings", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":{"tier":5}}`, status: 400, field: "Attributes", want: []string{"must be a string"}},
+	{name: "an empty attribute key is refused", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":{"":"x"}}`, status: 422, field: "Attributes"},
+	{name: "an attribute key over 256 characters is refused", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":{"` + strings.Repeat("k", 257) + `":"x"}}`, status: 422, field: "Attributes"},
+	{name: "attributes over 32 KiB are refused", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":{"big":"` + strings.Repeat("x", 33000) + `"}}`, status: 422, field: "Attributes"},
+	{name: "a merge that takes attributes over 32 KiB is refused", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedBigAttribute, body: `{"Attributes":{"more":"` + strings.Repeat("y", 3000) + `"}}`, status: 422, field: "Attributes",
+		want: []string{"32768"}},
+	{name: "attribute updates take no contact or instance ID in the body", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"InstanceId":"{b}","Attributes":{"k":"v"}}`, status: 400, field: "InstanceId"},
+	{name: "attributes of an ended contact cannot change", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.ended}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":{"k":"v"}}`, status: 409, field: "state", want: []string{"ENDED"}},
+	{name: "attribute updates must be JSON", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, header: map[string]string{"Content-Type": "text/plain"}, body: `{"Attributes":{}}`, status: 415, field: "Content-Type"},
+	{name: "contacts cannot be replaced or deleted", method: "DELETE", path: "/api/v1/instances/{a}/contacts/{missing}", key: "a", status: 405},
 	// Malformed JSON.
 	{name: "truncated JSON is refused", method: "POST", path: "/api/v1/instances/{a}/queues", key: "a",
 		body: `{"name":"Support",`, status: 400, field: "body", want: []string{"unexpected end"}},
@@ -204,6 +268,46 @@ var badInput = []scenario{
 	{name: "a new instance cannot take an existing alias", method: "POST", path: "/api/v1/instances", key: "admin",
 		body: `{"alias":"{a.alias}"}`, status: 409, field: "alias"},
 
+	// Agent statuses.
+	{name: "an agent status name taken in the instance is a conflict", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		setup: seedAgentStatuses, body: `{"name":"Lunch"}`, status: 409, field: "name"},
+	{name: "renaming an agent status to a taken name is a conflict", method: "PUT", path: "/api/v1/instances/{a}/agent-statuses/{a.as.training}", key: "a",
+		setup: func(t *testing.T, f *fixture) {
+			seedAgentStatuses(t, f)
+			s := &core.AgentStatus{Name: "Training"}
+			mustDo(t, f.st.AgentStatuses.Create(context.Background(), f.id("a"), s))
+			f.vars["a.as.training"] = s.ID
+		},
+		body: `{"name":"Lunch"}`, status: 409, field: "name", want: []string{"already taken"}},
+	{name: "an agent status type must be known", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":"Break","type":"BREAK"}`, status: 422, field: "type"},
+	{name: "an agent status state must be known", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":"Break","state":"PAUSED"}`, status: 422, field: "state"},
+	{name: "a second ROUTABLE agent status cannot be created", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":"Ready","type":"ROUTABLE"}`, status: 422, field: "type", want: []string{"must be CUSTOM"}},
+	{name: "an OFFLINE agent status cannot be created", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":"Gone","type":"OFFLINE"}`, status: 422, field: "type"},
+	{name: "a custom agent status cannot take a system status's name", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":"available"}`, status: 422, field: "name", want: []string{"reserved"}},
+	{name: "an agent status needs a name", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":" "}`, status: 422, field: "name"},
+	{name: "an agent status name is at most 127 characters", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":"` + strings.Repeat("n", 128) + `"}`, status: 422, field: "name"},
+	{name: "an agent status display order is at most 50", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":"Break","displayOrder":51}`, status: 422, field: "displayOrder"},
+	{name: "a system agent status cannot be renamed", method: "PUT", path: "/api/v1/instances/{a}/agent-statuses/{a.as.available}", key: "a",
+		setup: seedAgentStatuses, body: `{"name":"Ready"}`, status: 422, field: "name", want: []string{"cannot be renamed"}},
+	{name: "a system agent status cannot be disabled", method: "PUT", path: "/api/v1/instances/{a}/agent-statuses/{a.as.offline}", key: "a",
+		setup: seedAgentStatuses, body: `{"name":"Offline","state":"DISABLED"}`, status: 422, field: "state"},
+	{name: "a system agent status cannot become CUSTOM", method: "PUT", path: "/api/v1/instances/{a}/agent-statuses/{a.as.available}", key: "a",
+		setup: seedAgentStatuses, body: `{"name":"Ready","type":"CUSTOM"}`, status: 422, field: "type", want: []string{"system status"}},
+	{name: "a custom agent status cannot become ROUTABLE", method: "PUT", path: "/api/v1/instances/{a}/agent-statuses/{a.as.lunch}", key: "a",
+		setup: seedAgentStatuses, body: `{"name":"Available","type":"ROUTABLE"}`, status: 422, field: "type"},
+	{name: "a system agent status cannot be deleted", method: "DELETE", path: "/api/v1/instances/{a}/agent-statuses/{a.as.offline}", key: "a",
+		setup: seedAgentStatuses, status: 409, field: "type", want: []string{"cannot be deleted"}},
+	{name: "another instance's agent status cannot be deleted", method: "DELETE", path: "/api/v1/instances/{a}/agent-statuses/{b.as.lunch}", key: "a",
+		setup: seedAgentStatuses, status: 404},
+
 	// Query strings and paths.
 	{name: "a page size of zero is refused", method: "GET", path: "/api/v1/instances/{a}/queues?maxResults=0", key: "a", status: 400, field: "maxResults"},
 	{name: "a page size over the maximum is refused", method: "GET", path: "/api/v1/instances?maxResults=1001", key: "admin", status: 400, field: "maxResults"},
@@ -294,6 +398,18 @@ var authScenarios = []scenario{
 	{name: "a key cannot mint keys for another instance", method: "POST", path: "/api/v1/instances/{a}/api-keys", key: "b",
 		body: `{"name":"escalate"}`, status: 404},
 	{name: "a key cannot list another instance's keys", method: "GET", path: "/api/v1/instances/{a}/api-keys", key: "b", status: 404, not: []string{"{a.key}"}},
+	{name: "a key cannot list another instance's contacts", method: "GET", path: "/api/v1/instances/{a}/contacts", key: "b",
+		setup: seedContacts, status: 404, not: []string{"{a.contact}"}},
+	{name: "a key cannot read another instance's contact", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}", key: "b",
+		setup: seedContacts, status: 404, not: []string{"Ann-a"}},
+	{name: "a key cannot update another instance's contact attributes", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "b",
+		setup: seedContacts, body: `{"Attributes":{"k":"v"}}`, status: 404},
+	{name: "a key cannot read another instance's transcript", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}/transcript", key: "b",
+		setup: seedContacts, status: 404, not: []string{"hello from a"}},
+	{name: "a key cannot list another instance's contact records", method: "GET", path: "/api/v1/instances/{a}/contact-records", key: "b",
+		setup: seedContacts, status: 404, not: []string{"{a.ended}"}},
+	{name: "no key cannot read contacts", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}", setup: seedContacts, status: 401,
+		check: wantChallenge},
 	{name: "a key cannot upload another instance's prompt audio", method: "PUT", path: "/api/v1/instances/{a}/prompts/{a.prompt}/audio", key: "b",
 		raw: testWAV(), header: wavHeader, status: 404},
 
@@ -387,11 +503,17 @@ func TestForeignIDsLookExactlyLikeMissingOnes(t *testing.T) {
 		{"GET", "/api/v1/instances/ID/queues", "", "b"},
 		{"POST", "/api/v1/instances/{a}/queues", `{"name":"New","hoursOfOperationId":"ID"}`, "b.hours"},
 		{"POST", "/api/v1/instances/{a}/routing-profiles", `{"name":"New","queues":[{"queueId":"ID","channel":"VOICE"}]}`, "b.queue"},
+		{"GET", "/api/v1/instances/{a}/contacts/ID", "", "b.contact"},
+		{"GET", "/api/v1/instances/{a}/contacts/ID/attributes", "", "b.contact"},
+		{"POST", "/api/v1/instances/{a}/contacts/ID/attributes", `{"Attributes":{"k":"v"}}`, "b.contact"},
+		{"GET", "/api/v1/instances/{a}/contacts/ID/transcript", "", "b.contact"},
+		{"GET", "/api/v1/instances/{a}/contact-records/ID", "", "b.ended"},
 	}
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		e := newTestEnv(t, st)
 		f := e.newFixture(t)
 		uploadAudio(t, f, "b")
+		seedContacts(t, f)
 		_, err := st.PublishFlow(context.Background(), f.id("b"), f.id("b.flow"), 0)
 		mustDo(t, err)
 		for _, c := range cases {
@@ -436,7 +558,7 @@ func FuzzDecodeNeverPanicsAndNamesAField(f *testing.F) {
 	}
 	types := []reflect.Type{typeOf[instanceInput](), typeOf[apiKeyInput](), typeOf[userT](), typeOf[securityProfileT](),
 		typeOf[hoursT](), typeOf[queueT](), typeOf[routingProfileT](), typeOf[phoneNumberT](), typeOf[flowT](),
-		typeOf[promptT](), typeOf[quickConnectT](), typeOf[functionT]()}
+		typeOf[promptT](), typeOf[quickConnectT](), typeOf[functionT](), typeOf[StartChatInput](), typeOf[ContactAttributes]()}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, typ := range types {
 			err := decodeBytes(body, reflect.New(typ).Interface())

@@ -46,9 +46,9 @@ func (f ChatStarterFunc) StartChat(ctx context.Context, instanceID string, in St
 }
 
 func (s *Server) contactRoutes() []route {
-	return []route{{method: "POST", path: "/api/v1/instances/{instanceId}/contacts/chat", op: "startChatContact", tag: "Contacts",
+	return append([]route{{method: "POST", path: "/api/v1/instances/{instanceId}/contacts/chat", op: "startChatContact", tag: "Contacts",
 		summary: "Start a chat contact: runs the published flow and returns the customer's participant token",
-		auth:    authInstance, in: typeOf[StartChatInput](), out: typeOf[StartChatOutput](), status: 201, handler: s.startChatContact}}
+		auth:    authInstance, in: typeOf[StartChatInput](), out: typeOf[StartChatOutput](), status: 201, handler: s.startChatContact}}, s.contactReadRoutes()...)
 }
 
 func (s *Server) startChatContact(w http.ResponseWriter, r *http.Request) {

@@ -35,6 +35,11 @@ var happyPaths = []scenario{
 			if n := count(t, f.st.SecurityProfiles, id); n != 3 {
 				t.Fatalf("new instance has %d security profiles, want the 3 defaults", n)
 			}
+			for name, typ := range map[string]string{"Available": core.AgentStatusRoutable, "Offline": core.AgentStatusOffline} {
+				if s, err := f.st.AgentStatuses.GetByName(context.Background(), id, name); err != nil || s.Type != typ || s.State != core.StatusEnabled {
+					t.Fatalf("new instance's system status %s: %+v, %v", name, s, err)
+				}
+			}
 		}},
 	{name: "admin lists every instance", method: "GET", path: "/api/v1/instances", key: "admin", status: 200,
 		want: []string{`"id":"{a}"`, `"id":"{b}"`}},
@@ -205,6 +210,106 @@ var happyPaths = []scenario{
 	{name: "start chat contact hands the request to the contact center", method: "POST", path: "/api/v1/instances/{a}/contacts/chat", key: "a",
 		body:   `{"ContactFlowId":"{a.flow}","ParticipantDetails":{"DisplayName":"Ann"},"Attributes":{"k":"v"}}`,
 		status: 201, want: []string{`"ContactId":"chat-{a.flow}"`, `"ParticipantId":"p-{a}"`, `"ParticipantToken":"tok-Ann"`}},
+	// Contacts and their records (seeded through the real contact manager).
+	{name: "list contacts shows the instance's contacts", method: "GET", path: "/api/v1/instances/{a}/contacts", key: "a",
+		setup: seedContacts, status: 200, want: []string{`"id":"{a.contact}"`, `"id":"{a.ended}"`}, not: []string{"{b.contact}", "{b.ended}"}},
+	{name: "list contacts filters by state and channel", method: "GET", path: "/api/v1/instances/{a}/contacts?state=QUEUED,OFFERED&channel=CHAT", key: "a",
+		setup: seedContacts, status: 200, want: []string{`"id":"{a.contact}"`}, not: []string{"{a.ended}", "{b.contact}"}},
+	{name: "list contacts filters by queue and agent", method: "GET", path: "/api/v1/instances/{a}/contacts?queueId={a.queue}&agentId={a.user}", key: "a",
+		setup: seedContacts, status: 200, want: []string{`"id":"{a.ended}"`, `"username":"alice"`}, not: []string{"{a.contact}"}},
+	{name: "list contacts pages with nextToken", method: "GET", path: "/api/v1/instances/{a}/contacts?maxResults=1", key: "a",
+		setup: seedContacts, status: 200, want: []string{`"nextToken":"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			ids := pageContacts(t, f, "/api/v1/instances/{a}/contacts?maxResults=1")
+			if len(ids) != 2 || ids[0] != f.id("a.contact") || ids[1] != f.id("a.ended") {
+				t.Fatalf("paging listed %v; want [%s %s] in creation order", ids, f.id("a.contact"), f.id("a.ended"))
+			}
+		}},
+	{name: "describe contact shows its state, queue, attributes and timestamps", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}", key: "a",
+		setup: seedContacts, status: 200,
+		want: []string{`"id":"{a.contact}"`, `"instanceId":"{a}"`, `"initialContactId":"{a.contact}"`, `"channel":"CHAT"`,
+			`"initiationMethod":"INBOUND"`, `"state":"QUEUED"`, `"flowId":"{a.flow}"`, `"queue":{"id":"{a.queue}","name":"Billing","priority":5`,
+			`"attributes":{"customer":"Ann-a"}`, `"initiationTimestamp":"`, `"enqueueTimestamp":"`},
+		not: []string{`"agent"`, `"disconnectReason"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if et := r.header.Get("ETag"); et != `"3"` {
+				t.Fatalf("ETag %q, want \"3\" (created, flow started, queued)", et)
+			}
+		}},
+	{name: "describe an ended contact shows its agent and disconnect reason", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.ended}", key: "a",
+		setup: seedContacts, status: 200,
+		want: []string{`"state":"ENDED"`, `"channel":"VOICE"`, `"agent":{"id":"{a.user}","username":"alice"`, `"disconnectReason":"CUSTOMER_DISCONNECT"`,
+			`"disconnectTimestamp":"`, `"afterContactWorkEndTimestamp":"`}},
+	{name: "get contact attributes", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, status: 200, want: []string{`{"Attributes":{"customer":"Ann-a"}}`}},
+	{name: "update contact attributes merges them", method: "POST", path: "/api/v1/instances/{a}/contacts/{a.contact}/attributes", key: "a",
+		setup: seedContacts, body: `{"Attributes":{"tier":"gold","note":""}}`, status: 200,
+		want: []string{`"customer":"Ann-a"`, `"tier":"gold"`, `"note":""`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			c, err := f.contacts.Get(context.Background(), f.id("a"), f.id("a.contact"))
+			mustDo(t, err)
+			if len(c.Attributes) != 3 || c.Attributes["tier"] != "gold" || c.Attributes["customer"] != "Ann-a" || c.Version != 4 {
+				t.Fatalf("stored attributes %v at version %d", c.Attributes, c.Version)
+			}
+			if et := r.header.Get("ETag"); et != `"4"` {
+				t.Fatalf("ETag %q, want \"4\"", et)
+			}
+			b, err := f.contacts.Get(context.Background(), f.id("b"), f.id("b.contact"))
+			mustDo(t, err)
+			if len(b.Attributes) != 1 {
+				t.Fatalf("the other instance's contact changed: %v", b.Attributes)
+			}
+		}},
+	{name: "get chat transcript lists messages and events without receipts", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}/transcript", key: "a",
+		setup: seedContacts, status: 200,
+		want: []string{`"InitialContactId":"{a.contact}"`, `"ContactId":"{a.contact}"`, `"Id":"{a.item1}"`, `"Content":"hello from a"`, `"Content":"hi a"`,
+			`"ParticipantRole":"CUSTOMER"`, `"ContentType":"application/vnd.amazonaws.connect.event.participant.joined"`},
+		not: []string{"MESSAGEMETADATA", "hello from b", `"NextToken"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			var tr ContactTranscript
+			r.decode(t, &tr)
+			if len(tr.Transcript) != 3 || tr.Transcript[0].ID != f.id("a.item1") || tr.Transcript[2].Content != "hi a" {
+				t.Fatalf("transcript %+v", tr.Transcript)
+			}
+		}},
+	{name: "get chat transcript pages with nextToken", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.contact}/transcript?maxResults=1", key: "a",
+		setup: seedContacts, status: 200, want: []string{`"Id":"{a.item1}"`, `"NextToken":"{a.item1token}"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			var contents []string
+			for tok := f.id("a.item1token"); tok != ""; {
+				r := f.call(t, "GET", "/api/v1/instances/{a}/contacts/{a.contact}/transcript?maxResults=1&nextToken="+tok, "a", nil, nil)
+				var tr ContactTranscript
+				r.decode(t, &tr)
+				if len(tr.Transcript) != 1 {
+					t.Fatalf("page after %s: %s", tok, r)
+				}
+				contents = append(contents, tr.Transcript[0].Content)
+				tok = tr.NextToken
+			}
+			if strings.Join(contents, "|") != "hello from a|hi a" {
+				t.Fatalf("pages after the first: %q", contents)
+			}
+		}},
+	{name: "a voice contact has an empty transcript", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.ended}/transcript", key: "a",
+		setup: seedContacts, status: 200, want: []string{`"ContactId":"{a.ended}"`, `"Transcript":[]`}},
+	{name: "list contact records shows only ended contacts of the instance", method: "GET", path: "/api/v1/instances/{a}/contact-records", key: "a",
+		setup: seedContacts, status: 200, want: []string{`"id":"{a.ended}"`, `"recordedAt":"`, `"state":"ENDED"`},
+		not: []string{"{a.contact}", "{b.ended}"}},
+	{name: "list contact records filters by time, channel, queue and agent", method: "GET",
+		path: "/api/v1/instances/{a}/contact-records?initiatedFrom=2000-01-01T00:00:00Z&initiatedTo=2999-01-01T00:00:00%2B02:00&channel=VOICE&queueId={a.queue}&agentId={a.user}&maxResults=10",
+		key:  "a", setup: seedContacts, status: 200, want: []string{`"id":"{a.ended}"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			for _, q := range []string{"initiatedTo=2000-01-01T00:00:00Z", "channel=CHAT", "queueId={b.queue}", "agentId={b.user}"} {
+				r := f.call(t, "GET", "/api/v1/instances/{a}/contact-records?"+q, "a", nil, nil)
+				if r.status != 200 || !strings.Contains(string(r.body), `"items":[]`) {
+					t.Errorf("filter %s answered %s; want no records", q, r)
+				}
+			}
+		}},
+	{name: "get contact record", method: "GET", path: "/api/v1/instances/{a}/contact-records/{a.ended}", key: "a",
+		setup: seedContacts, status: 200,
+		want: []string{`"id":"{a.ended}"`, `"state":"ENDED"`, `"disconnectReason":"CUSTOMER_DISCONNECT"`, `"recordedAt":"`,
+			`"agent":{"id":"{a.user}"`, `"afterContactWorkDurationSeconds":`}},
 	// Agent login.
 	{name: "a user logs in with the instance alias, username and password", method: "POST", path: "/api/v1/auth/login",
 		setup: setAlicePassword, body: `{"instanceId":"{a.alias}","username":"alice","password":"correct horse battery"}`,
@@ -604,6 +709,46 @@ var happyPaths = []scenario{
 	{name: "delete function", method: "DELETE", path: "/api/v1/instances/{a}/functions/{a.function}", key: "a", status: 204,
 		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Functions, f.id("a"), f.id("a.function")) }},
 
+	// Agent statuses.
+	{name: "create agent status makes an enabled CUSTOM one", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		body: `{"name":" Training ","description":"Weekly training","displayOrder":3}`, status: 201,
+		want: []string{`"name":"Training"`, `"type":"CUSTOM"`, `"state":"ENABLED"`, `"displayOrder":3`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			s := get(t, f.st.AgentStatuses, f.id("a"), createdID(t, r))
+			if s.Name != "Training" || s.Type != core.AgentStatusCustom || s.State != core.StatusEnabled || s.DisplayOrder != 3 {
+				t.Fatalf("stored %+v", s)
+			}
+		}},
+	{name: "list agent statuses includes the system ones", method: "GET", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
+		setup: seedAgentStatuses, status: 200,
+		want: []string{`"id":"{a.as.available}"`, `"id":"{a.as.offline}"`, `"id":"{a.as.lunch}"`, `"type":"ROUTABLE"`, `"type":"OFFLINE"`},
+		not:  []string{"{b.as.lunch}", "{b.as.available}"}},
+	{name: "get agent status", method: "GET", path: "/api/v1/instances/{a}/agent-statuses/{a.as.lunch}", key: "a",
+		setup: seedAgentStatuses, status: 200, want: []string{`"name":"Lunch"`, `"type":"CUSTOM"`}},
+	{name: "update agent status renames and disables a custom one", method: "PUT", path: "/api/v1/instances/{a}/agent-statuses/{a.as.lunch}", key: "a",
+		setup: seedAgentStatuses, body: `{"name":"Lunch break","state":"DISABLED","version":1}`, status: 200,
+		want: []string{`"name":"Lunch break"`, `"state":"DISABLED"`, `"type":"CUSTOM"`, `"version":2`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if s := get(t, f.st.AgentStatuses, f.id("a"), f.id("a.as.lunch")); s.Name != "Lunch break" || s.State != core.StatusDisabled {
+				t.Fatalf("stored %+v", s)
+			}
+		}},
+	{name: "update a system agent status's description and order keeps its type", method: "PUT",
+		path: "/api/v1/instances/{a}/agent-statuses/{a.as.available}", key: "a", setup: seedAgentStatuses,
+		body: `{"name":"Available","description":"Ready for contacts","displayOrder":5}`, status: 200,
+		want: []string{`"type":"ROUTABLE"`, `"description":"Ready for contacts"`, `"displayOrder":5`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if s := get(t, f.st.AgentStatuses, f.id("a"), f.id("a.as.available")); s.Type != core.AgentStatusRoutable || s.DisplayOrder != 5 {
+				t.Fatalf("stored %+v", s)
+			}
+		}},
+	{name: "delete a custom agent status", method: "DELETE", path: "/api/v1/instances/{a}/agent-statuses/{a.as.lunch}", key: "a",
+		setup: seedAgentStatuses, status: 204,
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.AgentStatuses, f.id("a"), f.id("a.as.lunch"))
+			get(t, f.st.AgentStatuses, f.id("b"), f.id("b.as.lunch"))
+		}},
+
 	// Webhook subscriptions.
 	{name: "create webhook subscription keeps its secret write-only and defaults to enabled", method: "POST",
 		path: "/api/v1/instances/{a}/webhook-subscriptions", key: "a",
@@ -636,6 +781,24 @@ var happyPaths = []scenario{
 
 	// The API describes itself.
 	{name: "OpenAPI document needs no key", method: "GET", path: "/api/v1/openapi.json", status: 200, want: []string{`"openapi": "3.0.3"`}},
+}
+
+// seedAgentStatuses names instances a's and b's system agent statuses
+// ({x.as.available}, {x.as.offline}) and gives each a CUSTOM one, Lunch
+// ({x.as.lunch}).
+func seedAgentStatuses(t *testing.T, f *fixture) {
+	t.Helper()
+	ctx := context.Background()
+	for _, x := range []string{"a", "b"} {
+		for _, name := range []string{core.AgentStatusNameAvailable, core.AgentStatusNameOffline} {
+			s, err := f.st.AgentStatuses.GetByName(ctx, f.id(x), name)
+			mustDo(t, err)
+			f.vars[x+".as."+strings.ToLower(name)] = s.ID
+		}
+		s := &core.AgentStatus{Name: "Lunch", Type: core.AgentStatusCustom, DisplayOrder: 2}
+		mustDo(t, f.st.AgentStatuses.Create(ctx, f.id(x), s))
+		f.vars[x+".as.lunch"] = s.ID
+	}
 }
 
 // seedWebhook gives instances a and b a webhook subscription each, {x.webhook}.

@@ -27,6 +27,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/switchboard-cc/switchboard/internal/audio"
 	"github.com/switchboard-cc/switchboard/internal/auth"
+	"github.com/switchboard-cc/switchboard/internal/contact"
 	"github.com/switchboard-cc/switchboard/internal/core"
 	"github.com/switchboard-cc/switchboard/internal/hours"
 	"github.com/switchboard-cc/switchboard/internal/store"
@@ -58,16 +59,17 @@ func rejectMarkedFlows(_ context.Context, _ string, content []byte) []core.Field
 // testEnv is one API server over one store. Scenarios run one after another
 // on it, each with a fixture of its own.
 type testEnv struct {
-	st      *store.Store
-	srv     *Server
-	logs    *logSink
-	admin   string // a deployment-admin key
-	adminID string
+	st       *store.Store
+	contacts *contact.Manager
+	srv      *Server
+	logs     *logSink
+	admin    string // a deployment-admin key
+	adminID  string
 }
 
 func newTestEnv(t *testing.T, st *store.Store) *testEnv {
 	t.Helper()
-	e := &testEnv{st: st, logs: &logSink{}}
+	e := &testEnv{st: st, logs: &logSink{}, contacts: contact.New(st, contact.Options{Logger: slog.New(slog.DiscardHandler)})}
 	e.srv = New(Options{
 		Store:        st,
 		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -76,6 +78,7 @@ func newTestEnv(t *testing.T, st *store.Store) *testEnv {
 		FlowCheck:    rejectMarkedFlows,
 		Checks:       map[string]Check{"store": st.Ping},
 		Chats:        fakeChats,
+		Contacts:     e.contacts,
 	})
 	e.admin, e.adminID = newKey(t, st, "", "deployment admin")
 	return e
@@ -421,9 +424,13 @@ var fingerprintQuery = func() string {
 		part("resource_refs", "COUNT(*)", sum("LENGTH(field)"), sum("LENGTH(to_id)"), sum("LENGTH(from_id)")),
 		part("flow_versions", "COUNT(*)", sum("version"), sum("LENGTH(content)"), "0"),
 		part("prompt_audio", "COUNT(*)", sum("LENGTH(data)"), sum("LENGTH(content_type)"), "0"),
+		part("contacts", "COUNT(*)", sum("version"), sum("LENGTH(body)"), sum("LENGTH(state)")),
+		part("contact_records", "COUNT(*)", sum("LENGTH(body)"), "0", "0"),
+		part("event_outbox", "COUNT(*)", sum("LENGTH(payload)"), "0", "0"),
+		part("chat_items", "COUNT(*)", sum("LENGTH(body)"), "0", "0"),
 	}
 	for _, tbl := range []string{"users", "security_profiles", "hours_of_operation", "queues", "routing_profiles",
-		"phone_numbers", "flows", "prompts", "quick_connects", "functions"} {
+		"phone_numbers", "flows", "prompts", "quick_connects", "functions", "agent_statuses"} {
 		parts = append(parts, part(tbl, "COUNT(*)", sum("version"), sum("LENGTH(body)"), sum("LENGTH(secret)")))
 	}
 	return strings.Join(parts, " UNION ALL ")

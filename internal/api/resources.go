@@ -24,6 +24,7 @@ type (
 	promptT          = core.Prompt
 	quickConnectT    = core.QuickConnect
 	functionT        = core.Function
+	agentStatusT     = core.AgentStatus
 )
 
 // kindSpec describes one instance-scoped resource collection.
@@ -267,4 +268,23 @@ func prepareFunction(ctx context.Context, f, cur *core.Function) error {
 
 func prepareWebhook(ctx context.Context, w, cur *core.WebhookSubscription) error {
 	return internalOnlyByAdmin(ctx, w.Internal, cur != nil && cur.Internal)
+}
+
+// prepareAgentStatus keeps Connect's rules for statuses made through the
+// API: they are CUSTOM (the ROUTABLE and OFFLINE system statuses, Available
+// and Offline, come with the instance), and a replacement that leaves the
+// type out keeps the stored one. The store refuses the rest (renaming,
+// disabling, retyping or deleting a system status).
+func prepareAgentStatus(_ context.Context, st, cur *core.AgentStatus) error {
+	if cur != nil {
+		if st.Type == "" {
+			st.Type = cur.Type
+		}
+		return nil
+	}
+	if st.Type == core.AgentStatusRoutable || st.Type == core.AgentStatusOffline {
+		return core.Invalid("type", "must be %s: every instance has exactly one %s status (%s) and one %s status (%s), made with it",
+			core.AgentStatusCustom, core.AgentStatusRoutable, core.AgentStatusNameAvailable, core.AgentStatusOffline, core.AgentStatusNameOffline)
+	}
+	return nil
 }

@@ -51,6 +51,13 @@ type Options struct {
 	// Chats starts chat contacts (POST .../contacts/chat); nil: that route
 	// answers 503.
 	Chats ChatStarter
+	// Contacts serves the contacts and contact-records routes (reads and
+	// attribute updates); *contact.Manager implements it. nil: those routes
+	// are still routed and documented but answer 503.
+	Contacts ContactService
+	// Transcripts reads chat transcripts (GET .../contacts/{id}/transcript);
+	// nil means the store's (Store.ChatBackend), where the chat service keeps them.
+	Transcripts ChatTranscripts
 }
 
 // Server is the HTTP front of the API.
@@ -66,7 +73,10 @@ type Server struct {
 	flowCheck FlowChecker
 	agentAuth *agent.Authenticator
 	chats     ChatStarter
-	draining  atomic.Bool
+	contacts  ContactService
+	// transcripts is never nil on a Server built by New.
+	transcripts ChatTranscripts
+	draining    atomic.Bool
 
 	reqs     *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -83,7 +93,11 @@ func New(o Options) *Server {
 	if o.MaxBodyBytes == 0 {
 		o.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version, flowCheck: o.FlowCheck, agentAuth: o.AgentAuth, chats: o.Chats}
+	if o.Transcripts == nil && o.Store != nil {
+		o.Transcripts = o.Store.ChatBackend()
+	}
+	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version,
+		flowCheck: o.FlowCheck, agentAuth: o.AgentAuth, chats: o.Chats, contacts: o.Contacts, transcripts: o.Transcripts}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "switchboard_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})

@@ -80,7 +80,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Store: a.Store, Logger: log, Registry: a.reg, MaxBodyBytes: cfg.MaxBodyBytes, Version: Version,
 		Checks:    map[string]api.Check{"store": a.Store.Ping, "bus": a.Bus.Ready},
 		FlowCheck: api.CheckFlow,
-		AgentAuth: a.cc.auth, Handlers: a.cc.handlers(), Chats: a.cc,
+		AgentAuth: a.cc.auth, Handlers: a.cc.handlers(), Chats: a.cc, Contacts: a.cc.contacts,
 	})
 	a.ln, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

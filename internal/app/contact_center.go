@@ -57,6 +57,8 @@ type instanceCC struct {
 	hub    *agent.Hub
 	cc     *contactCenter
 
+	changed chan struct{} // the store's routing configuration changed (configsync.go)
+
 	mu    sync.Mutex
 	users map[string]string // agent ID → username, for contact.Agent
 }
@@ -72,6 +74,7 @@ func newContactCenter(a *App) (*contactCenter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("chat: %w", err)
 	}
+	a.Store.OnChange(cc.storeChanged)
 	cc.auth = agent.NewAuthenticator(a.Store.Users, agent.AuthConfig{Store: a.Store, Logger: a.log})
 	return cc, nil
 }
@@ -87,7 +90,7 @@ func (cc *contactCenter) handlers() map[string]http.Handler {
 				// Until the API tells routers about changes, an agent's
 				// connection picks up the instance's current queues,
 				// profiles and agents.
-				err = inst.loadConfig(ctx)
+				err = inst.syncConfig(ctx)
 			}
 			if err != nil {
 				cc.log.Warn("agent hub unavailable", "instance", instanceID, "err", err)
@@ -153,7 +156,7 @@ func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, 
 	if _, err := cc.st.GetInstance(ctx, id); err != nil {
 		return nil, err
 	}
-	inst := &instanceCC{id: id, cc: cc, users: map[string]string{}}
+	inst := &instanceCC{id: id, cc: cc, users: map[string]string{}, changed: make(chan struct{}, 1)}
 	inst.router = routing.New(routing.Config{InstanceID: id, Logger: cc.log, Sink: routing.SinkFunc(inst.emit)})
 	inst.hub = agent.New(agent.Config{InstanceID: id, Router: inst.router, Contacts: cc.contacts,
 		Chats: agent.ChatService(cc.chats), Transfers: inst, Auth: cc.auth, Logger: cc.log})
@@ -176,56 +179,14 @@ func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, 
 		return nil, fmt.Errorf("rebuild the router of instance %s: %w", id, err)
 	}
 	cc.log.Info("router started", "instance", id, "agents", len(snap.Agents), "contacts", len(snap.Contacts))
+	cc.wg.Add(1)
+	go func() {
+		defer cc.wg.Done()
+		inst.syncLoop(runCtx)
+	}()
 	cc.instances[id] = inst
 	return inst, nil
 }
-
-// loadConfig gives the router the instance's queues, profiles and agents
-// (added or updated; removals are not applied yet).
-func (inst *instanceCC) loadConfig(ctx context.Context) error {
-	st, id, r := inst.cc.st, inst.id, inst.router
-	queues, err := st.Queues.All(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, q := range queues {
-		var h *core.HoursOfOperation
-		if q.HoursOfOperationID != "" {
-			if h, err = st.Hours.Get(ctx, id, q.HoursOfOperationID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return err
-			}
-		}
-		if err := r.UpsertQueue(ctx, routing.QueueFromCore(q, h)); err != nil {
-			return err
-		}
-	}
-	profiles, err := st.RoutingProfiles.All(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, p := range profiles {
-		if err := r.UpsertProfile(ctx, routing.ProfileFromCore(p)); err != nil {
-			return err
-		}
-	}
-	users, err := st.Users.All(ctx, id)
-	if err != nil {
-		return err
-	}
-	for _, u := range users {
-		if u.RoutingProfileID == "" {
-			continue
-		}
-		inst.mu.Lock()
-		inst.users[u.ID] = u.Username
-		inst.mu.Unlock()
-		if err := r.UpsertAgent(ctx, routing.AgentFromUser(u)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 
 func (inst *instanceCC) agentRef(ctx context.Context, id string) contact.Agent {
 	inst.mu.Lock()
@@ -306,13 +267,16 @@ func (l chatListener) ChatEnded(_ context.Context, contactID, reason string) {
 			return
 		}
 		contactID = c.ID
+		// The contact first, the router second: the router's ACWStarted
+		// lets the agent complete after-contact work at once, which the
+		// contact must already be in.
+		if _, err := cc.contacts.Disconnect(ctx, c.InstanceID, contactID, disconnectReason(reason)); err != nil {
+			cc.log.Warn("chat ended: disconnect", "contact", contactID, "err", err)
+		}
 		if inst, err := cc.instance(ctx, c.InstanceID); err == nil {
 			if err := inst.router.EndContact(ctx, contactID); err != nil && !errors.Is(err, routing.ErrUnknownContact) {
 				cc.log.Debug("chat ended: router", "contact", contactID, "err", err)
 			}
-		}
-		if _, err := cc.contacts.Disconnect(ctx, c.InstanceID, contactID, disconnectReason(reason)); err != nil {
-			cc.log.Warn("chat ended: disconnect", "contact", contactID, "err", err)
 		}
 	}()
 }
@@ -439,8 +403,12 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 	e := engine.New(engine.Env{Resources: storeResources{st: cc.st, instanceID: c.InstanceID}, Functions: cc.functions,
 		Metrics: inst.router, Logger: cc.log})
 	res, err := e.RunLoaded(ctx, lf, ec, p)
+	p.Close()
 	if ctx.Err() != nil {
 		return // shutting down: the contact stays IN_FLOW
+	}
+	if res != nil && res.Contact != nil {
+		cc.saveAttributes(ctx, c.InstanceID, c.ID, attrs, res.Contact.Attributes)
 	}
 	end := func(reason contact.DisconnectReason) {
 		if err := cc.chats.EndChat(ctx, c.ID, chat.ReasonFlowDisconnect); err != nil {
@@ -486,6 +454,24 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 		end(contact.ContactFlowDisconnect)
 	default: // Disconnect, EndFlow, and transfers chat does not support
 		end(contact.ContactFlowDisconnect)
+	}
+}
+
+// saveAttributes stores the attributes a flow set or changed on the
+// contact (before: what it started with), so that agents, later flows and
+// the contact record see them.
+func (cc *contactCenter) saveAttributes(ctx context.Context, instanceID, contactID string, before, after map[string]string) {
+	changed := map[string]string{}
+	for k, v := range after {
+		if old, ok := before[k]; !ok || old != v {
+			changed[k] = v
+		}
+	}
+	if len(changed) == 0 {
+		return
+	}
+	if _, err := cc.contacts.UpdateData(ctx, instanceID, contactID, contact.DataUpdate{Attributes: changed}); err != nil {
+		cc.log.Warn("flow: save contact attributes", "contact", contactID, "err", err)
 	}
 }
 

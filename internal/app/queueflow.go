@@ -267,7 +267,11 @@ func (cc *contactCenter) runQueueFlow(ctx context.Context, w *queueWait) {
 	}
 	defer p.Close()
 	e := engine.New(engine.Env{Resources: res, Functions: cc.functions, Metrics: w.inst.router, Logger: cc.log})
+	before := maps.Clone(w.ec.Attributes)
 	out, err := e.RunLoaded(ctx, lf, w.ec, p)
+	if out != nil && out.Contact != nil {
+		cc.saveAttributes(context.WithoutCancel(ctx), w.inst.id, w.id, before, out.Contact.Attributes)
+	}
 	if ctx.Err() != nil {
 		return // offered to an agent, gone, or shutting down
 	}

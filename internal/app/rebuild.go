@@ -25,46 +25,23 @@ import (
 // meanwhile. Offers that were pending go back to their queue first: the
 // router that made them is gone.
 func (inst *instanceCC) snapshot(ctx context.Context) (routing.Snapshot, error) {
-	st, m, id := inst.cc.st, inst.cc.contacts, inst.id
+	m, id := inst.cc.contacts, inst.id
 	now := time.Now()
 	snap := routing.Snapshot{Time: now}
 
-	queues, err := st.Queues.All(ctx, id)
+	cfg, err := inst.config(ctx)
 	if err != nil {
 		return snap, err
 	}
+	snap.CustomStatuses, snap.Queues, snap.Profiles = cfg.statuses, cfg.queues, cfg.profiles
 	known := map[string]bool{}
-	for _, q := range queues {
-		var h *core.HoursOfOperation
-		if q.HoursOfOperationID != "" {
-			if h, err = st.Hours.Get(ctx, id, q.HoursOfOperationID); err != nil && !errors.Is(err, store.ErrNotFound) {
-				return snap, err
-			}
-		}
-		snap.Queues = append(snap.Queues, routing.QueueFromCore(q, h))
+	for _, q := range cfg.queues {
 		known[q.ID] = true
 	}
-	profiles, err := st.RoutingProfiles.All(ctx, id)
-	if err != nil {
-		return snap, err
-	}
-	for _, p := range profiles {
-		snap.Profiles = append(snap.Profiles, routing.ProfileFromCore(p))
-	}
-	users, err := st.Users.All(ctx, id)
-	if err != nil {
-		return snap, err
-	}
 	agents := map[string]int{} // agent ID → index in snap.Agents
-	for _, u := range users {
-		if u.RoutingProfileID == "" {
-			continue
-		}
-		inst.mu.Lock()
-		inst.users[u.ID] = u.Username
-		inst.mu.Unlock()
-		agents[u.ID] = len(snap.Agents)
-		snap.Agents = append(snap.Agents, routing.AgentSnapshot{Agent: routing.AgentFromUser(u),
+	for _, a := range cfg.agents {
+		agents[a.ID] = len(snap.Agents)
+		snap.Agents = append(snap.Agents, routing.AgentSnapshot{Agent: a,
 			Status: routing.StatusOffline, StatusSince: now, IdleSince: now})
 	}
 
@@ -185,4 +162,58 @@ func (cc *contactCenter) bootInstance(ctx context.Context, id string) error {
 	}
 	_, err = cc.instance(ctx, id)
 	return err
+}
+
+// routingConfig is an instance's routing configuration as the store has it.
+type routingConfig struct {
+	statuses []string // the enabled custom agent statuses
+	queues   []routing.Queue
+	profiles []routing.Profile
+	agents   []routing.Agent // users with a routing profile
+}
+
+// config reads the instance's queues (with their hours), routing profiles
+// and agents from the store.
+func (inst *instanceCC) config(ctx context.Context) (routingConfig, error) {
+	var cfg routingConfig
+	st, id := inst.cc.st, inst.id
+	statuses, err := customStatuses(ctx, st, id)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.statuses = statuses
+	queues, err := st.Queues.All(ctx, id)
+	if err != nil {
+		return cfg, err
+	}
+	for _, q := range queues {
+		var h *core.HoursOfOperation
+		if q.HoursOfOperationID != "" {
+			if h, err = st.Hours.Get(ctx, id, q.HoursOfOperationID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return cfg, err
+			}
+		}
+		cfg.queues = append(cfg.queues, routing.QueueFromCore(q, h))
+	}
+	profiles, err := st.RoutingProfiles.All(ctx, id)
+	if err != nil {
+		return cfg, err
+	}
+	for _, p := range profiles {
+		cfg.profiles = append(cfg.profiles, routing.ProfileFromCore(p))
+	}
+	users, err := st.Users.All(ctx, id)
+	if err != nil {
+		return cfg, err
+	}
+	for _, u := range users {
+		if u.RoutingProfileID == "" {
+			continue
+		}
+		inst.mu.Lock()
+		inst.users[u.ID] = u.Username
+		inst.mu.Unlock()
+		cfg.agents = append(cfg.agents, routing.AgentFromUser(u))
+	}
+	return cfg, nil
 }

@@ -1,6 +1,7 @@
 // Package contact holds contacts — one customer interaction on one channel
-// (VOICE, CHAT, TASK) — their lifecycle, their events, their transcripts and
-// their contact records (CTRs), modelled on Amazon Connect's.
+// (VOICE, CHAT, TASK) — their lifecycle, their events and their contact
+// records (CTRs), modelled on Amazon Connect's. Chat transcripts are not
+// kept here: the chat service (internal/chat) stores and serves them.
 //
 // # Lifecycle
 //

@@ -30,9 +30,7 @@ func CanTransition(from, to State) bool { return allowed(from, to) }
 func (s State) Active() bool { return s != Ended && s != "" }
 
 var (
-	validChannels  = []Channel{Voice, Chat, Task}
-	validMethods   = []InitiationMethod{Inbound, Outbound, Transfer, Callback, API, QueueTransfer}
-	validReasons   = []DisconnectReason{CustomerDisconnect, AgentDisconnect, ThirdPartyDisconnect, TelecomProblem, ContactFlowDisconnect, Expired, DisconnectedByAPI, OtherDisconnect}
-	validRoles     = []ParticipantRole{RoleCustomer, RoleAgent, RoleSystem, RoleBot}
-	validItemTypes = []ItemType{ItemMessage, ItemEvent, ItemAttachment}
+	validChannels = []Channel{Voice, Chat, Task}
+	validMethods  = []InitiationMethod{Inbound, Outbound, Transfer, Callback, API, QueueTransfer}
+	validReasons  = []DisconnectReason{CustomerDisconnect, AgentDisconnect, ThirdPartyDisconnect, TelecomProblem, ContactFlowDisconnect, Expired, DisconnectedByAPI, OtherDisconnect}
 )

@@ -1,7 +1,7 @@
 // Package core holds Switchboard's configuration resources: instances (tenants)
 // and what belongs to each of them (users, security profiles, hours of
 // operation, queues, routing profiles, phone numbers, flows, prompts, quick
-// connects, functions and API keys).
+// connects, functions, agent statuses and API keys).
 //
 // The types here are plain data with validation. They know nothing about
 // storage or HTTP: internal/store persists them, internal/api exposes them,
@@ -30,6 +30,7 @@ const (
 	KindQuickConnect    Kind = "quick-connect"
 	KindFunction        Kind = "function"
 	KindAPIKey          Kind = "api-key"
+	KindAgentStatus     Kind = "agent-status"
 )
 
 // Meta is the part of every instance-scoped resource that the server manages:
@@ -73,6 +74,21 @@ type Resource interface {
 type Secretive interface {
 	SecretValue() string
 	SetSecretValue(string)
+}
+
+// Replacer is implemented by resources with rules about what an update may
+// change. The store calls CheckReplace with the stored resource, inside the
+// update's transaction, after Validate.
+type Replacer interface {
+	CheckReplace(old Resource) error
+}
+
+// DeleteGuard is implemented by resources some of which must never be
+// deleted (an instance's system agent statuses). The store asks the stored
+// resource inside the delete's transaction; a non-nil answer refuses the
+// delete as a conflict naming the field.
+type DeleteGuard interface {
+	CheckDelete() *FieldError
 }
 
 // Redactor is implemented by resources with write-only fields, cleared

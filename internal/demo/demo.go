@@ -121,6 +121,14 @@ func Seed(ctx context.Context, st *store.Store, dataDir string) (*Result, error)
 	}); err != nil {
 		return nil, err
 	}
+	// Custom agent statuses for the CCP (Available and Offline come with the instance).
+	for i, name := range []string{"Lunch", "Training", "Meeting"} {
+		if _, err := ensure(ctx, st.AgentStatuses, id, name, func() *core.AgentStatus {
+			return &core.AgentStatus{Name: name, Type: core.AgentStatusCustom, DisplayOrder: 3 + i}
+		}); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

@@ -45,23 +45,8 @@ type ContactRecordRow struct {
 	Body           []byte
 }
 
-// MessageRow is one transcript item as stored.
-type MessageRow struct {
-	ContactID       string
-	Seq             int64
-	ID              string
-	InstanceID      string
-	Type            string
-	ParticipantRole string
-	ParticipantID   string
-	DisplayName     string
-	ContentType     string
-	Content         string
-	SentAt          time.Time
-}
-
-// ContactTx is a write transaction over contacts, their records, transcripts
-// and the event outbox. Everything done through one ContactTx commits or
+// ContactTx is a write transaction over contacts, their records and the
+// event outbox. Everything done through one ContactTx commits or
 // rolls back together.
 type ContactTx struct {
 	tx *sql.Tx
@@ -153,50 +138,6 @@ func (t *ContactTx) InsertRecord(ctx context.Context, r ContactRecordRow) (inser
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
-}
-
-// NextMessageSeq reserves the next transcript sequence number of a contact
-// and returns it with the contact's state. On PostgreSQL the row lock it
-// takes orders concurrent appends to one contact.
-func (t *ContactTx) NextMessageSeq(ctx context.Context, instanceID, contactID string) (seq int64, state string, err error) {
-	err = t.tx.QueryRowContext(ctx, `UPDATE contacts SET transcript_seq = transcript_seq + 1
-		WHERE id = $1 AND instance_id = $2 RETURNING transcript_seq, state`, contactID, instanceID).Scan(&seq, &state)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", fmt.Errorf("contact %s: %w", contactID, ErrNotFound)
-	}
-	if err != nil {
-		return 0, "", fmt.Errorf("reserve message number of contact %s: %w", contactID, err)
-	}
-	return seq, state, nil
-}
-
-// GetMessage reads a transcript item by ID, or ErrNotFound.
-func (t *ContactTx) GetMessage(ctx context.Context, instanceID, id string) (MessageRow, error) {
-	rows, err := t.tx.QueryContext(ctx, `SELECT `+messageCols+` FROM contact_messages WHERE id = $1 AND instance_id = $2`, id, instanceID)
-	if err != nil {
-		return MessageRow{}, fmt.Errorf("read message %s: %w", id, err)
-	}
-	msgs, err := scanMessages(rows)
-	if err != nil {
-		return MessageRow{}, err
-	}
-	if len(msgs) == 0 {
-		return MessageRow{}, fmt.Errorf("message %s: %w", id, ErrNotFound)
-	}
-	return msgs[0], nil
-}
-
-// InsertMessage appends a transcript item; m.Seq comes from NextMessageSeq.
-func (t *ContactTx) InsertMessage(ctx context.Context, m MessageRow) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO contact_messages (`+messageCols+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
-		m.ContactID, m.Seq, m.ID, m.InstanceID, m.Type, m.ParticipantRole, m.ParticipantID, m.DisplayName, m.ContentType, m.Content, m.SentAt)
-	if isUnique(err) {
-		return &ConflictError{Field: "id", Msg: fmt.Sprintf("message %s already exists", m.ID)}
-	}
-	if err != nil {
-		return fmt.Errorf("insert message of contact %s: %w", m.ContactID, err)
-	}
-	return nil
 }
 
 // GetContact returns a contact, or ErrNotFound.
@@ -350,39 +291,6 @@ func scanRecord(row scanner) (ContactRecordRow, error) {
 		r.DisconnectedAt = disc.Time.UTC()
 	}
 	return r, err
-}
-
-const messageCols = `contact_id, seq, id, instance_id, item_type, participant_role, participant_id, display_name, content_type, content, sent_at`
-
-func scanMessages(rows *sql.Rows) ([]MessageRow, error) {
-	defer rows.Close()
-	var out []MessageRow
-	for rows.Next() {
-		var m MessageRow
-		if err := rows.Scan(&m.ContactID, &m.Seq, &m.ID, &m.InstanceID, &m.Type, &m.ParticipantRole, &m.ParticipantID,
-			&m.DisplayName, &m.ContentType, &m.Content, &m.SentAt); err != nil {
-			return nil, fmt.Errorf("read messages: %w", err)
-		}
-		m.SentAt = m.SentAt.UTC()
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read messages: %w", err)
-	}
-	return out, nil
-}
-
-// ListMessages returns up to max transcript items of a contact with a
-// sequence number above afterSeq, in order. It does not tell a contact
-// without messages from a missing one.
-func (s *Store) ListMessages(ctx context.Context, instanceID, contactID string, afterSeq int64, max int) ([]MessageRow, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+messageCols+` FROM contact_messages
-		WHERE contact_id = $1 AND instance_id = $2 AND seq > $3 ORDER BY seq LIMIT `+fmt.Sprint(pageSize(max)),
-		contactID, instanceID, afterSeq)
-	if err != nil {
-		return nil, fmt.Errorf("list messages of contact %s: %w", contactID, err)
-	}
-	return scanMessages(rows)
 }
 
 func pageSize(n int) int {

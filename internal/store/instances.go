@@ -11,7 +11,8 @@ import (
 )
 
 // CreateInstance stores a new instance together with its default security
-// profiles (Admin, Supervisor, Agent), in one transaction.
+// profiles (Admin, Supervisor, Agent) and its system agent statuses
+// (Available, Offline), in one transaction.
 func (s *Store) CreateInstance(ctx context.Context, in *core.Instance) error {
 	if err := in.Validate(); err != nil {
 		return err
@@ -33,6 +34,11 @@ func (s *Store) CreateInstance(ctx context.Context, in *core.Instance) error {
 		for _, p := range core.DefaultSecurityProfiles() {
 			if err := s.SecurityProfiles.CreateTx(ctx, tx, in.ID, p); err != nil {
 				return fmt.Errorf("create security profile %s: %w", p.Name, err)
+			}
+		}
+		for _, st := range core.DefaultAgentStatuses() {
+			if err := s.AgentStatuses.CreateTx(ctx, tx, in.ID, st); err != nil {
+				return fmt.Errorf("create agent status %s: %w", st.Name, err)
 			}
 		}
 		return nil

@@ -24,6 +24,7 @@ var tables = map[core.Kind]string{
 	core.KindPrompt:          "prompts",
 	core.KindQuickConnect:    "quick_connects",
 	core.KindFunction:        "functions",
+	core.KindAgentStatus:     "agent_statuses",
 }
 
 func (s *Store) initRepos() {
@@ -37,6 +38,7 @@ func (s *Store) initRepos() {
 	s.Prompts = newRepo[core.Prompt](s, core.KindPrompt, "name")
 	s.QuickConnects = newRepo[core.QuickConnect](s, core.KindQuickConnect, "name")
 	s.Functions = newRepo[core.Function](s, core.KindFunction, "name")
+	s.AgentStatuses = newRepo[core.AgentStatus](s, core.KindAgentStatus, "name")
 }
 
 // Repo stores one kind of instance-scoped resource. Every method takes the
@@ -76,7 +78,11 @@ const MaxPageSize = 1000
 
 // Create validates v, checks its references and inserts it, filling in its Meta.
 func (r *Repo[T, P]) Create(ctx context.Context, instanceID string, v P) error {
-	return r.s.tx(ctx, func(tx *sql.Tx) error { return r.CreateTx(ctx, tx, instanceID, v) })
+	err := r.s.tx(ctx, func(tx *sql.Tx) error { return r.CreateTx(ctx, tx, instanceID, v) })
+	if err == nil {
+		r.s.changed(Change{Kind: r.kind, InstanceID: instanceID, ID: v.GetMeta().ID})
+	}
+	return err
 }
 
 // CreateTx is Create inside a caller's transaction.
@@ -229,7 +235,11 @@ func (r *Repo[T, P]) All(ctx context.Context, instanceID string) ([]P, error) {
 // Update replaces the stored resource v.ID with v. If expectVersion is not
 // zero and the stored version differs, it fails with a ConflictError.
 func (r *Repo[T, P]) Update(ctx context.Context, instanceID string, v P, expectVersion int64) error {
-	return r.s.tx(ctx, func(tx *sql.Tx) error { return r.UpdateTx(ctx, tx, instanceID, v, expectVersion) })
+	err := r.s.tx(ctx, func(tx *sql.Tx) error { return r.UpdateTx(ctx, tx, instanceID, v, expectVersion) })
+	if err == nil {
+		r.s.changed(Change{Kind: r.kind, InstanceID: instanceID, ID: v.GetMeta().ID})
+	}
+	return err
 }
 
 // UpdateTx is Update inside a caller's transaction.
@@ -246,6 +256,11 @@ func (r *Repo[T, P]) UpdateTx(ctx context.Context, tx *sql.Tx, instanceID string
 	cm := cur.GetMeta()
 	if expectVersion != 0 && cm.Version != expectVersion {
 		return &ConflictError{Field: "version", Msg: fmt.Sprintf("is %d, not %d: the %s changed since it was read", cm.Version, expectVersion, r.kind)}
+	}
+	if rc, ok := any(v).(core.Replacer); ok {
+		if err := rc.CheckReplace(cur); err != nil {
+			return err
+		}
 	}
 	if err := r.checkRefs(ctx, tx, instanceID, v); err != nil {
 		return err
@@ -272,9 +287,20 @@ func (r *Repo[T, P]) UpdateTx(ctx context.Context, tx *sql.Tx, instanceID string
 }
 
 // Delete removes the resource. It fails with a ConflictError naming the
-// referrer while another resource still points at it.
+// referrer while another resource still points at it, or naming the field
+// that makes it undeletable (a core.DeleteGuard: a system agent status).
 func (r *Repo[T, P]) Delete(ctx context.Context, instanceID, id string) error {
-	return r.s.tx(ctx, func(tx *sql.Tx) error {
+	_, guarded := any(P(new(T))).(core.DeleteGuard)
+	err := r.s.tx(ctx, func(tx *sql.Tx) error {
+		if guarded {
+			cur, err := r.getWhere(ctx, tx, "id = $1 AND instance_id = $2", id, instanceID)
+			if err != nil {
+				return err
+			}
+			if fe := any(cur).(core.DeleteGuard).CheckDelete(); fe != nil {
+				return &ConflictError{Field: fe.Field, Msg: fe.Message}
+			}
+		}
 		var fromKind, fromID, field string
 		err := tx.QueryRowContext(ctx, `SELECT from_kind, from_id, field FROM resource_refs
 			WHERE to_kind = $1 AND to_id = $2 AND instance_id = $3 LIMIT 1`, string(r.kind), id, instanceID).
@@ -295,6 +321,10 @@ func (r *Repo[T, P]) Delete(ctx context.Context, instanceID, id string) error {
 		_, err = tx.ExecContext(ctx, `DELETE FROM resource_refs WHERE from_kind = $1 AND from_id = $2`, string(r.kind), id)
 		return err
 	})
+	if err == nil {
+		r.s.changed(Change{Kind: r.kind, InstanceID: instanceID, ID: id, Deleted: true})
+	}
+	return err
 }
 
 // Count returns how many resources of this kind the instance has.

@@ -48,6 +48,7 @@ type Store struct {
 	read    *sql.DB // SQLite: reader pool; Postgres: same as write
 	log     *slog.Logger
 	closed  atomic.Bool
+	changes changeHooks
 
 	Users            *Repo[core.User, *core.User]
 	SecurityProfiles *Repo[core.SecurityProfile, *core.SecurityProfile]
@@ -59,6 +60,7 @@ type Store struct {
 	Prompts          *Repo[core.Prompt, *core.Prompt]
 	QuickConnects    *Repo[core.QuickConnect, *core.QuickConnect]
 	Functions        *Repo[core.Function, *core.Function]
+	AgentStatuses    *Repo[core.AgentStatus, *core.AgentStatus]
 }
 
 // Options configure Open.

@@ -4,74 +4,46 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/switchboard-cc/switchboard/internal/chat"
 	"github.com/switchboard-cc/switchboard/internal/contact"
-	"github.com/switchboard-cc/switchboard/internal/core"
-	"github.com/switchboard-cc/switchboard/internal/function"
-	"github.com/switchboard-cc/switchboard/internal/store"
-	"github.com/switchboard-cc/switchboard/internal/webhook"
 	"github.com/switchboard-cc/switchboard/test/e2e/e2etest"
 )
 
-// TestChatReachesAnAgent runs a chat through the binary: the API starts it,
-// the flow greets the customer and queues the contact, the router offers it
-// to an auto-accept agent on the agent WebSocket, the two chat both ways,
-// the agent ends the contact and completes after-contact work, and the
-// contact record is stored.
+// The texts chatFlow sends.
+const (
+	greeting     = "Welcome! An agent will be with you shortly."
+	menuQuestion = "Press 1 for sales, 2 for billing."
+	billingReply = "Billing it is."
+	salesReply   = "Sales it is."
+)
+
+// TestChatReachesAnAgent runs a chat through the binary: the API starts it;
+// the flow greets the customer, asks a menu question, branches on the
+// answer (setting contact attributes, then comparing one) and queues the
+// contact; the router offers it to an auto-accept agent on the agent
+// WebSocket; the two chat both ways; the agent ends the contact and
+// completes after-contact work. The contact's events reach a webhook and
+// the JetStream stream in order, and its record (every timestamp) and
+// transcript are stored. A second customer leaves while queued and is
+// never routed; a third, who picks the other branch, reaches the agent.
 func TestChatReachesAnAgent(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
-			args := b.args(t)
+			args := withNATSListen(b.args(t))
 			s := e2etest.Start(t, bin, e2etest.Options{Args: args, Name: "chat"})
 			c := newClient(t, s, s.AdminToken())
-			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 			defer cancel()
+			events := openEventStream(ctx, t, s, args)
 
-			// The instance: hours, a queue, a profile, an agent, a published flow.
-			var inst core.Instance
-			c.call(t, "POST", "/api/v1/instances", map[string]any{"alias": "chat-e2e"}, http.StatusCreated, &inst)
-			var hoo core.HoursOfOperation
-			c.call(t, "POST", instancePath(inst.ID, "hours-of-operation"), alwaysOpen("24x7"), http.StatusCreated, &hoo)
-			var q core.Queue
-			c.call(t, "POST", instancePath(inst.ID, "queues"), map[string]any{"name": "Support", "hoursOfOperationId": hoo.ID}, http.StatusCreated, &q)
-			var rp core.RoutingProfile
-			c.call(t, "POST", instancePath(inst.ID, "routing-profiles"), map[string]any{"name": "Chat",
-				"queues":             []any{map[string]any{"queueId": q.ID, "channel": "CHAT", "priority": 1}},
-				"mediaConcurrencies": []any{map[string]any{"channel": "CHAT", "concurrency": 1}}}, http.StatusCreated, &rp)
-			var sp string
-			for _, raw := range c.listAll(t, instancePath(inst.ID, "security-profiles")) {
-				var p core.SecurityProfile
-				if err := json.Unmarshal(raw, &p); err != nil {
-					t.Fatal(err)
-				}
-				if p.Name == "Agent" {
-					sp = p.ID
-				}
-			}
-			if sp == "" {
-				t.Fatal("the instance has no Agent security profile")
-			}
-			const password = "correct horse battery"
-			var user core.User
-			c.call(t, "POST", instancePath(inst.ID, "users"), map[string]any{"username": "ana", "firstName": "Ana",
-				"securityProfileIds": []string{sp}, "routingProfileId": rp.ID, "autoAccept": true, "password": password},
-				http.StatusCreated, &user)
-			var fl core.Flow
-			c.call(t, "POST", instancePath(inst.ID, "flows"), map[string]any{"name": "Chat in", "type": "CONTACT_FLOW",
-				"content": chatFlow(q.ID)}, http.StatusCreated, &fl)
-			c.call(t, "POST", instancePath(inst.ID, "flows", fl.ID, "publish"), nil, http.StatusOK, nil)
+			cc := setupChatCenter(t, c, chatCenterOptions{AutoAccept: true})
+			inst, q, agent := cc.Inst, cc.Queue, cc.Agents[0]
 
 			// A CRM follows the contact events through a signed webhook.
 			hook := newHookReceiver(t, "whsec-e2e-0123456789")
@@ -79,175 +51,302 @@ func TestChatReachesAnAgent(t *testing.T) {
 				"url": hook.srv.URL, "secret": "whsec-e2e-0123456789", "internal": true}, http.StatusCreated, nil)
 
 			// The agent logs in, opens the agent WebSocket and becomes Available.
-			var login struct {
-				Token string `json:"token"`
-			}
-			anon := newClient(t, s, "")
-			anon.call(t, "POST", "/api/v1/auth/login", map[string]any{"instanceId": inst.ID, "username": "ana", "password": password},
-				http.StatusOK, &login)
-			ag := dialJSON(ctx, t, "ws"+strings.TrimPrefix(s.URL, "http")+"/api/v1/agent")
-			ag.send(ctx, t, map[string]any{"v": 1, "type": "hello", "id": "1", "token": login.Token})
-			ag.await(ctx, t, "welcome", func(m map[string]any) bool { return m["type"] == "welcome" })
-			ag.send(ctx, t, map[string]any{"v": 1, "type": "setState", "id": "2", "status": "Available"})
-			ag.await(ctx, t, "Available", func(m map[string]any) bool { return m["type"] == "state" && m["status"] == "Available" })
+			ag, _ := cc.agentWS(ctx, t, s, 0)
+			ag.setState(ctx, t, "Available")
 
-			// The customer starts a chat and connects.
-			var started struct{ ContactId, ParticipantId, ParticipantToken string }
-			c.call(t, "POST", instancePath(inst.ID, "contacts", "chat"), map[string]any{"ContactFlowId": fl.ID,
-				"ParticipantDetails": map[string]any{"DisplayName": "Jo"}, "Attributes": map[string]any{"topic": "billing"}},
-				http.StatusCreated, &started)
-			if started.ContactId == "" || started.ParticipantToken == "" {
-				t.Fatalf("start chat: %+v", started)
-			}
-			var conn struct {
-				Websocket             struct{ Url string }
-				ConnectionCredentials struct{ ConnectionToken string }
-			}
-			participant(ctx, t, s.URL, "connection", started.ParticipantToken,
-				map[string]any{"Type": []string{"WEBSOCKET", "CONNECTION_CREDENTIALS"}, "ConnectParticipant": true}, &conn)
-			cu := dialJSON(ctx, t, conn.Websocket.Url)
-			cu.send(ctx, t, map[string]any{"topic": "aws/subscribe", "content": map[string]any{"topics": []string{"aws/chat"}}})
-			cu.await(ctx, t, "subscribed", func(m map[string]any) bool { return m["topic"] == "aws/subscribe" })
+			// The customer starts a chat; the flow greets and asks the menu
+			// question (perhaps before the WebSocket subscribed: read the
+			// transcript), and the customer answers 2.
+			jo := startCustomerWith(ctx, t, s, c, cc, map[string]any{"ContactFlowId": cc.Flow.ID,
+				"ParticipantDetails": map[string]any{"DisplayName": "Jo"}, "Attributes": map[string]any{"topic": "billing"}})
+			jo.awaitTranscript(ctx, t, menuQuestion)
+			jo.send(ctx, t, "2")
+			jo.awaitItem(ctx, t, billingReply, "SYSTEM")
 
 			// The flow queues the chat; the auto-accept agent gets it.
-			ag.await(ctx, t, "contactConnected", func(m map[string]any) bool {
-				return m["type"] == "contactConnected" && m["contactId"] == started.ContactId
-			})
+			offer := ag.awaitEvent(ctx, t, "offer", jo.ContactID)
+			if offer["autoAccepted"] != true || offer["queueId"] != q.ID {
+				t.Errorf("offer = %v, want autoAccepted in queue %s", offer, q.ID)
+			}
+			if attrs, _ := offer["attributes"].(map[string]any); attrs["department"] != "billing" || attrs["menuChoice"] != "2" {
+				t.Errorf("offer attributes = %v, want the flow's department=billing, menuChoice=2", offer["attributes"])
+			}
+			ag.awaitEvent(ctx, t, "contactConnected", jo.ContactID)
 
 			// Agent → customer.
-			ag.send(ctx, t, map[string]any{"v": 1, "type": "sendMessage", "id": "3", "contactId": started.ContactId, "content": "Hello Jo, Ana here"})
-			cu.await(ctx, t, "the agent's message", func(m map[string]any) bool {
-				if m["topic"] != "aws/chat" {
-					return false
-				}
-				s, _ := m["content"].(string)
-				var it map[string]any
-				return json.Unmarshal([]byte(s), &it) == nil && it["Content"] == "Hello Jo, Ana here" && it["ParticipantRole"] == "AGENT"
-			})
+			if r := ag.request(ctx, t, "sendMessage", map[string]any{"contactId": jo.ContactID, "content": "Hello Jo, Ana here"}); r["type"] != "ack" {
+				t.Fatalf("sendMessage: %v", r)
+			}
+			jo.awaitItem(ctx, t, "Hello Jo, Ana here", "AGENT")
 
 			// Customer → agent.
-			participant(ctx, t, s.URL, "message", conn.ConnectionCredentials.ConnectionToken,
-				map[string]any{"ContentType": "text/plain", "Content": "My bill is wrong"}, nil)
+			jo.send(ctx, t, "My bill is wrong")
 			ag.await(ctx, t, "the customer's message", func(m map[string]any) bool {
 				msg, _ := m["message"].(map[string]any)
-				return m["type"] == "message" && msg["content"] == "My bill is wrong" && msg["participantRole"] == "CUSTOMER"
+				return m["type"] == "message" && m["contactId"] == jo.ContactID &&
+					msg["content"] == "My bill is wrong" && msg["participantRole"] == "CUSTOMER"
 			})
 
 			// The agent ends the contact and completes after-contact work.
-			ag.send(ctx, t, map[string]any{"v": 1, "type": "endContact", "id": "4", "contactId": started.ContactId})
-			ag.await(ctx, t, "acwStarted", func(m map[string]any) bool { return m["type"] == "acwStarted" && m["contactId"] == started.ContactId })
-			ag.send(ctx, t, map[string]any{"v": 1, "type": "completeAcw", "id": "5", "contactId": started.ContactId})
-			ag.await(ctx, t, "acwEnded", func(m map[string]any) bool { return m["type"] == "acwEnded" && m["contactId"] == started.ContactId })
-			cu.close()
-
-			// The webhook got the contact's events, signed and in order.
-			if err := e2etest.Poll(30*time.Second, 50*time.Millisecond, func() (bool, error) {
-				return slices.Contains(hook.types(started.ContactId), "COMPLETED"), nil
-			}); err != nil {
-				t.Fatalf("webhook: no COMPLETED for the contact; got %v", hook.types(started.ContactId))
+			if r := ag.request(ctx, t, "endContact", map[string]any{"contactId": jo.ContactID}); r["type"] != "ack" {
+				t.Fatalf("endContact: %v", r)
 			}
-			delivered := hook.types(started.ContactId)
+			ag.awaitEvent(ctx, t, "contactEnded", jo.ContactID)
+			ag.awaitEvent(ctx, t, "acwStarted", jo.ContactID)
+			if r := ag.request(ctx, t, "completeAcw", map[string]any{"contactId": jo.ContactID}); r["type"] != "ack" {
+				t.Fatalf("completeAcw: %v", r)
+			}
+			if ended := ag.awaitEvent(ctx, t, "acwEnded", jo.ContactID); ended["reason"] != "completed" {
+				t.Errorf("acwEnded = %v, want reason completed", ended)
+			}
+			jo.WS.await(ctx, t, "chat.ended", func(m map[string]any) bool {
+				it, ok := chatItemOf(m)
+				return ok && it.ContentType == chat.EventChatEnded
+			})
+
+			// The transcript, as the customer reads it after the end.
+			wantMessages := []string{"SYSTEM: " + greeting, "SYSTEM: " + menuQuestion, "CUSTOMER: 2", "SYSTEM: " + billingReply,
+				"AGENT: Hello Jo, Ana here", "CUSTOMER: My bill is wrong"}
+			tr := jo.transcript(ctx, t)
+			if got := messagesOf(tr); !slices.Equal(got, wantMessages) {
+				t.Errorf("participant transcript messages = %q, want %q", got, wantMessages)
+			}
+
+			// The contact's events, in order, on the stream and at the webhook.
+			wantOrder := []string{"INITIATED", "FLOW_STARTED", "QUEUED", "OFFERED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"}
+			events.awaitType(ctx, t, jo.ContactID, contact.EventCompleted)
+			onStream := events.types(jo.ContactID)
+			t.Logf("stream events for the contact: %v", onStream)
+			if !isSubsequence(wantOrder, onStream) || onStream[0] != "INITIATED" || onStream[len(onStream)-1] != "COMPLETED" {
+				t.Errorf("stream events for the contact = %v, want %v in this order", onStream, wantOrder)
+			}
+			var last int64
+			for _, e := range events.of(jo.ContactID) {
+				if e.Data.Version <= last || e.Type != string(e.Data.EventType) || e.InstanceID != inst.ID {
+					t.Errorf("stream event %s (version %d, after %d): envelope type %q, instance %q", e.Data.EventType, e.Data.Version, last, e.Type, e.InstanceID)
+				}
+				last = e.Data.Version
+			}
+			awaitHook(t, hook, jo.ContactID, "COMPLETED")
+			delivered := hook.types(jo.ContactID)
 			t.Logf("webhook events for the contact: %v", delivered)
-			wantOrder := []string{"INITIATED", "QUEUED", "CONNECTED_TO_AGENT", "DISCONNECTED", "COMPLETED"}
 			if !isSubsequence(wantOrder, delivered) || delivered[0] != "INITIATED" || delivered[len(delivered)-1] != "COMPLETED" {
 				t.Errorf("webhook events for the contact = %v, want %v in this order", delivered, wantOrder)
+			}
+
+			// A second customer leaves while queued, with no agent available:
+			// the contact ends and the router forgets it.
+			ag.setState(ctx, t, "Offline")
+			leaver := startCustomer(ctx, t, s, c, cc, "Max")
+			leaver.awaitTranscript(ctx, t, menuQuestion)
+			leaver.send(ctx, t, "2")
+			events.awaitType(ctx, t, leaver.ContactID, contact.EventQueued)
+			leaver.disconnect(ctx, t)
+			events.awaitType(ctx, t, leaver.ContactID, contact.EventCompleted)
+
+			// A third customer picks sales. When the agent is Available again
+			// the queue holds only this one: its contact is the first the
+			// agent gets (the one who left, queued earlier, would come first).
+			eve := startCustomer(ctx, t, s, c, cc, "Eve")
+			eve.awaitTranscript(ctx, t, menuQuestion)
+			eve.send(ctx, t, "1")
+			eve.awaitItem(ctx, t, salesReply, "SYSTEM")
+			events.awaitType(ctx, t, eve.ContactID, contact.EventQueued)
+			ag.setState(ctx, t, "Available")
+			ag.await(ctx, t, "the third customer's contact", func(m map[string]any) bool {
+				if (m["type"] == "offer" || m["type"] == "contactConnected") && m["contactId"] != eve.ContactID {
+					t.Errorf("a contact other than the waiting one was routed: %v", m)
+				}
+				return m["type"] == "contactConnected" && m["contactId"] == eve.ContactID
+			})
+			eve.WS.await(ctx, t, "the agent joining", func(m map[string]any) bool {
+				it, ok := chatItemOf(m)
+				return ok && it.ContentType == chat.EventParticipantJoined && it.ParticipantRole == "AGENT"
+			})
+			if r := ag.request(ctx, t, "endContact", map[string]any{"contactId": eve.ContactID}); r["type"] != "ack" {
+				t.Fatalf("endContact: %v", r)
+			}
+			ag.awaitEvent(ctx, t, "acwStarted", eve.ContactID)
+			if r := ag.request(ctx, t, "completeAcw", map[string]any{"contactId": eve.ContactID}); r["type"] != "ack" {
+				t.Fatalf("completeAcw: %v", r)
+			}
+			ag.awaitEvent(ctx, t, "acwEnded", eve.ContactID)
+			events.awaitType(ctx, t, eve.ContactID, contact.EventCompleted)
+			if slices.Contains(events.types(leaver.ContactID), "OFFERED") {
+				t.Errorf("the contact of the customer who left was offered: %v", events.types(leaver.ContactID))
 			}
 			if bad := hook.badSignatures.Load(); bad != 0 {
 				t.Errorf("%d webhook deliveries had a bad signature", bad)
 			}
 
-			// A second customer leaves while queued, with no agent available:
-			// the contact ends and the router forgets it.
-			ag.send(ctx, t, map[string]any{"v": 1, "type": "setState", "id": "6", "status": "Offline"})
-			ag.await(ctx, t, "Offline", func(m map[string]any) bool { return m["type"] == "state" && m["status"] == "Offline" })
-			var left struct{ ContactId, ParticipantToken string }
-			c.call(t, "POST", instancePath(inst.ID, "contacts", "chat"), map[string]any{"ContactFlowId": fl.Name,
-				"ParticipantDetails": map[string]any{"DisplayName": "Max"}}, http.StatusCreated, &left)
-			participant(ctx, t, s.URL, "connection", left.ParticipantToken,
-				map[string]any{"Type": []string{"WEBSOCKET", "CONNECTION_CREDENTIALS"}, "ConnectParticipant": true}, &conn)
-			cu = dialJSON(ctx, t, conn.Websocket.Url)
-			cu.send(ctx, t, map[string]any{"topic": "aws/subscribe", "content": map[string]any{"topics": []string{"aws/chat"}}})
-			// The greeting may precede the subscription: read the transcript.
-			if err := e2etest.Poll(10*time.Second, 20*time.Millisecond, func() (bool, error) {
-				var tr json.RawMessage
-				participant(ctx, t, s.URL, "transcript", conn.ConnectionCredentials.ConnectionToken, map[string]any{}, &tr)
-				return strings.Contains(string(tr), "Welcome!"), nil
-			}); err != nil {
-				t.Fatalf("the greeting: %v", err)
-			}
-			time.Sleep(200 * time.Millisecond) // let the flow queue the contact
-			participant(ctx, t, s.URL, "disconnect", conn.ConnectionCredentials.ConnectionToken, map[string]any{}, nil)
-			time.Sleep(200 * time.Millisecond)
-			ag.send(ctx, t, map[string]any{"v": 1, "type": "setState", "id": "7", "status": "Available"})
-			ag.send(ctx, t, map[string]any{"v": 1, "type": "heartbeat", "id": "8"})
-			ag.await(ctx, t, "the heartbeat's ack", func(m map[string]any) bool {
-				if m["type"] == "offer" || m["type"] == "contactConnected" {
-					t.Errorf("the contact of a customer who left was routed: %v", m)
-				}
-				return m["type"] == "ack" && m["re"] == "8"
-			})
-			time.Sleep(300 * time.Millisecond)
 			ag.close()
-			for _, m := range drain(ag) {
-				if m["type"] == "offer" || m["type"] == "contactConnected" {
-					t.Errorf("the contact of a customer who left was routed: %v", m)
-				}
-			}
-			cu.close()
 			s.Stop(15 * time.Second)
 			if !strings.Contains(s.Log(), "switchboard ready") {
 				t.Errorf("the server log is not captured: %q", s.Log())
 			}
-			for _, line := range strings.Split(s.Log(), "\n") {
-				if strings.Contains(line, "WARN") || strings.Contains(line, "ERROR") || strings.Contains(line, "DATA RACE") {
-					t.Errorf("server log: %s", line)
-				}
-			}
+			checkLogClean(t, s)
 
-			// The contact record, read from the server's store.
-			opts := store.Options{DataDir: s.DataDir}
-			if i := slices.Index(args, "--database-url"); i >= 0 {
-				opts.DatabaseURL = args[i+1]
-			}
-			st, err := store.Open(ctx, opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
+			// The contact records and transcripts, read from the server's store.
+			st := openServerStore(ctx, t, s, args)
 			m := contact.New(st, contact.Options{})
-			got, err := m.Get(ctx, inst.ID, started.ContactId)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.State != contact.Ended || got.Agent == nil || got.Agent.ID != user.ID || got.Queue == nil || got.Queue.ID != q.ID {
-				t.Errorf("contact after the chat: state %s, agent %+v, queue %+v", got.State, got.Agent, got.Queue)
-			}
-			gone, err := m.Get(ctx, inst.ID, left.ContactId)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if gone.State != contact.Ended || gone.DisconnectReason != contact.CustomerDisconnect || gone.Agent != nil {
-				t.Errorf("contact of the customer who left: state %s, reason %s, agent %+v", gone.State, gone.DisconnectReason, gone.Agent)
-			}
-			rec, err := m.GetRecord(ctx, inst.ID, started.ContactId)
+			rec, err := m.GetRecord(ctx, inst.ID, jo.ContactID)
 			if err != nil {
 				t.Fatalf("contact record: %v", err)
 			}
-			if rec.Channel != contact.Chat || rec.DisconnectReason != contact.AgentDisconnect {
-				t.Errorf("contact record: channel %s, disconnect reason %s", rec.Channel, rec.DisconnectReason)
+			if rec.Channel != contact.Chat || rec.State != contact.Ended || rec.DisconnectReason != contact.AgentDisconnect ||
+				rec.Agent == nil || rec.Agent.ID != agent.UserID || rec.Queue == nil || rec.Queue.ID != q.ID {
+				t.Errorf("contact record: channel %s, state %s, disconnect reason %s, agent %+v, queue %+v",
+					rec.Channel, rec.State, rec.DisconnectReason, rec.Agent, rec.Queue)
+			} else {
+				checkTimeline(t, rec)
+			}
+			for k, v := range map[string]string{"topic": "billing", "menuChoice": "2", "department": "billing"} {
+				if rec.Attributes[k] != v {
+					t.Errorf("contact record attribute %s = %q, want %q (attributes %v): the flow's UpdateContactAttributes must reach the contact", k, rec.Attributes[k], v, rec.Attributes)
+				}
+			}
+			items, err := st.ChatBackend().Items(ctx, jo.ContactID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stored []chatItem
+			for _, it := range items {
+				stored = append(stored, chatItem{Id: it.ID, Type: string(it.Type), ContentType: it.ContentType, Content: it.Content,
+					ParticipantRole: string(it.ParticipantRole), AbsoluteTime: it.AbsoluteTime})
+			}
+			if got := messagesOf(stored); !slices.Equal(got, wantMessages) {
+				t.Errorf("stored transcript messages = %q, want %q", got, wantMessages)
+			}
+			if n := len(stored); n == 0 || stored[n-1].ContentType != chat.EventChatEnded {
+				t.Errorf("the stored transcript does not end with chat.ended: %+v", stored)
+			}
+			for i := 1; i < len(stored); i++ {
+				if stored[i].AbsoluteTime < stored[i-1].AbsoluteTime {
+					t.Errorf("stored transcript item %d at %s is before item %d at %s", i, stored[i].AbsoluteTime, i-1, stored[i-1].AbsoluteTime)
+				}
+			}
+
+			gone, err := m.GetRecord(ctx, inst.ID, leaver.ContactID)
+			if err != nil {
+				t.Fatalf("record of the customer who left: %v", err)
+			}
+			if gone.DisconnectReason != contact.CustomerDisconnect || gone.Agent != nil || gone.EnqueueTimestamp.IsZero() || gone.DisconnectTimestamp.IsZero() {
+				t.Errorf("record of the customer who left: reason %s, agent %+v, enqueued %v, disconnected %v",
+					gone.DisconnectReason, gone.Agent, gone.EnqueueTimestamp, gone.DisconnectTimestamp)
+			}
+			sales, err := m.GetRecord(ctx, inst.ID, eve.ContactID)
+			if err != nil {
+				t.Fatalf("record of the third customer: %v", err)
+			}
+			if sales.Attributes["department"] != "sales" || sales.Attributes["menuChoice"] != "1" || sales.Agent == nil || sales.Agent.ID != agent.UserID {
+				t.Errorf("record of the third customer: attributes %v, agent %+v", sales.Attributes, sales.Agent)
 			}
 		})
 	}
 }
 
-// chatFlow greets the customer and queues the chat.
+// checkTimeline checks that a contact record of a chat handled by an agent
+// has every timestamp, in the order things happened.
+func checkTimeline(t *testing.T, rec *contact.Record) {
+	t.Helper()
+	steps := []struct {
+		name string
+		at   time.Time
+	}{
+		{"initiation", rec.InitiationTimestamp},
+		{"connected to system (flow started)", rec.ConnectedToSystemTimestamp},
+		{"enqueue", rec.EnqueueTimestamp},
+		{"queue enqueue", rec.Queue.EnqueueTimestamp},
+		{"offered to agent", rec.Agent.OfferedTimestamp},
+		{"queue dequeue", rec.Queue.DequeueTimestamp},
+		{"connected to agent", rec.ConnectedToAgentTimestamp},
+		{"agent connected to agent", rec.Agent.ConnectedToAgentTimestamp},
+		{"disconnect", rec.DisconnectTimestamp},
+		{"after-contact work start", rec.Agent.AfterContactWorkStartTimestamp},
+		{"after-contact work end", rec.Agent.AfterContactWorkEndTimestamp},
+		{"contact after-contact work end", rec.AfterContactWorkEndTimestamp},
+		{"recorded", rec.RecordedAt},
+	}
+	for i, s := range steps {
+		if s.at.IsZero() {
+			t.Errorf("contact record: no %s timestamp", s.name)
+			continue
+		}
+		if i > 0 && !steps[i-1].at.IsZero() && s.at.Before(steps[i-1].at) {
+			t.Errorf("contact record: %s %v is before %s %v", s.name, s.at, steps[i-1].name, steps[i-1].at)
+		}
+	}
+	if rec.Queue.DurationSeconds < 0 || rec.Agent.AgentInteractionDurationSeconds < 0 || rec.Agent.AfterContactWorkDurationSeconds < 0 {
+		t.Errorf("contact record: negative durations: queue %+v, agent %+v", rec.Queue, rec.Agent)
+	}
+}
+
+// messagesOf returns the MESSAGE items of a transcript as "ROLE: content".
+func messagesOf(items []chatItem) []string {
+	var out []string
+	for _, it := range items {
+		if it.Type == "MESSAGE" {
+			out = append(out, it.ParticipantRole+": "+it.Content)
+		}
+	}
+	return out
+}
+
+// awaitHook waits until the webhook received an event of type typ for the contact.
+func awaitHook(t *testing.T, hook *hookReceiver, contactID, typ string) {
+	t.Helper()
+	if err := e2etest.Poll(30*time.Second, 20*time.Millisecond, func() (bool, error) {
+		return slices.Contains(hook.types(contactID), typ), nil
+	}); err != nil {
+		t.Fatalf("webhook: no %s for contact %s; got %v", typ, contactID, hook.types(contactID))
+	}
+}
+
+// checkLogClean fails the test for each warning, error or data race in the server's log.
+func checkLogClean(t *testing.T, s *e2etest.Server) {
+	t.Helper()
+	for _, line := range strings.Split(s.Log(), "\n") {
+		if strings.Contains(line, "WARN") || strings.Contains(line, "ERROR") || strings.Contains(line, "DATA RACE") {
+			t.Errorf("server log: %s", line)
+		}
+	}
+}
+
+// chatFlow greets the customer, asks which department they want, records
+// the answer in contact attributes, checks it with Compare, and queues the
+// chat.
 func chatFlow(queueID string) map[string]any {
 	errs := []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}
+	message := func(id, text, next string) map[string]any {
+		return map[string]any{"Identifier": id, "Type": "MessageParticipant", "Parameters": map[string]any{"Text": text},
+			"Transitions": map[string]any{"NextAction": next, "Errors": errs}}
+	}
+	setAttributes := func(id string, attrs map[string]any) map[string]any {
+		return map[string]any{"Identifier": id, "Type": "UpdateContactAttributes", "Parameters": map[string]any{"Attributes": attrs},
+			"Transitions": map[string]any{"NextAction": "check", "Errors": errs}}
+	}
+	equals := func(value, next string) map[string]any {
+		return map[string]any{"NextAction": next, "Condition": map[string]any{"Operator": "Equals", "Operands": []string{value}}}
+	}
 	return map[string]any{
 		"Version": "2019-10-30", "StartAction": "greet",
 		"Actions": []any{
-			map[string]any{"Identifier": "greet", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": "Welcome! An agent will be with you shortly."},
-				"Transitions": map[string]any{"NextAction": "set-queue", "Errors": errs}},
+			message("greet", greeting, "menu"),
+			map[string]any{"Identifier": "menu", "Type": "GetParticipantInput",
+				"Parameters": map[string]any{"Text": menuQuestion, "StoreInput": "False", "InputTimeLimitSeconds": "60"},
+				"Transitions": map[string]any{"NextAction": "end",
+					"Conditions": []any{equals("1", "pick-sales"), equals("2", "pick-billing")},
+					"Errors": []any{map[string]any{"NextAction": "end", "ErrorType": "InputTimeLimitExceeded"},
+						map[string]any{"NextAction": "end", "ErrorType": "NoMatchingCondition"},
+						map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}}},
+			setAttributes("pick-sales", map[string]any{"menuChoice": "1", "department": "sales"}),
+			setAttributes("pick-billing", map[string]any{"menuChoice": "2", "department": "billing"}),
+			map[string]any{"Identifier": "check", "Type": "Compare", "Parameters": map[string]any{"ComparisonValue": "$.Attributes.department"},
+				"Transitions": map[string]any{"NextAction": "end",
+					"Conditions": []any{equals("billing", "say-billing"), equals("sales", "say-sales")},
+					"Errors":     []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingCondition"}}}},
+			message("say-billing", billingReply, "set-queue"),
+			message("say-sales", salesReply, "set-queue"),
 			map[string]any{"Identifier": "set-queue", "Type": "UpdateContactTargetQueue", "Parameters": map[string]any{"QueueId": queueID},
 				"Transitions": map[string]any{"NextAction": "transfer", "Errors": errs}},
 			map[string]any{"Identifier": "transfer", "Type": "TransferContactToQueue", "Parameters": map[string]any{},
@@ -257,161 +356,4 @@ func chatFlow(queueID string) map[string]any {
 			map[string]any{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": map[string]any{}, "Transitions": map[string]any{}},
 		},
 	}
-}
-
-// participant calls the customer's participant API with a bearer token.
-func participant(ctx context.Context, t *testing.T, base, op, token string, body, out any) {
-	t.Helper()
-	b, _ := json.Marshal(body)
-	req, _ := http.NewRequestWithContext(ctx, "POST", base+"/participant/"+op, strings.NewReader(string(b)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Amz-Bearer", token)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("participant %s: %v", op, err)
-	}
-	defer resp.Body.Close()
-	var raw json.RawMessage
-	_ = json.NewDecoder(resp.Body).Decode(&raw)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("participant %s: status %d: %s", op, resp.StatusCode, raw)
-	}
-	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
-			t.Fatalf("participant %s: %v: %s", op, err, raw)
-		}
-	}
-}
-
-// jsonWS is a WebSocket of JSON frames, read by a goroutine.
-type jsonWS struct {
-	ws   *websocket.Conn
-	in   chan map[string]any
-	seen []string
-}
-
-func dialJSON(ctx context.Context, t *testing.T, url string) *jsonWS {
-	t.Helper()
-	ws, _, err := websocket.Dial(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", url, err)
-	}
-	j := &jsonWS{ws: ws, in: make(chan map[string]any, 256)}
-	t.Cleanup(j.close)
-	go func() {
-		defer close(j.in)
-		for {
-			_, data, err := ws.Read(context.Background())
-			if err != nil {
-				return
-			}
-			var m map[string]any
-			if json.Unmarshal(data, &m) == nil {
-				j.in <- m
-			}
-		}
-	}()
-	return j
-}
-
-func (j *jsonWS) send(ctx context.Context, t *testing.T, v any) {
-	t.Helper()
-	b, _ := json.Marshal(v)
-	if err := j.ws.Write(ctx, websocket.MessageText, b); err != nil {
-		t.Fatalf("send %s: %v", b, err)
-	}
-}
-
-// await reads frames until one matches.
-func (j *jsonWS) await(ctx context.Context, t *testing.T, what string, ok func(map[string]any) bool) map[string]any {
-	t.Helper()
-	timeout := time.After(20 * time.Second)
-	for {
-		select {
-		case m, open := <-j.in:
-			if !open {
-				t.Fatalf("waiting for %s: the WebSocket closed; saw %v", what, j.seen)
-			}
-			b, _ := json.Marshal(m)
-			j.seen = append(j.seen, string(b))
-			if ok(m) {
-				return m
-			}
-		case <-timeout:
-			t.Fatalf("no %s within 20s; saw %s", what, fmt.Sprint(j.seen))
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		}
-	}
-}
-
-// drain returns the frames already received.
-func drain(j *jsonWS) []map[string]any {
-	var ms []map[string]any
-	for {
-		select {
-		case m, ok := <-j.in:
-			if !ok {
-				return ms
-			}
-			ms = append(ms, m)
-		default:
-			return ms
-		}
-	}
-}
-
-func (j *jsonWS) close() { j.ws.Close(websocket.StatusNormalClosure, "") }
-
-// hookReceiver is a CRM's webhook endpoint: it verifies each delivery's
-// signature and records the event types per contact, in arrival order.
-type hookReceiver struct {
-	srv           *httptest.Server
-	mu            sync.Mutex
-	byContact     map[string][]string
-	badSignatures atomic.Int64
-}
-
-func newHookReceiver(t *testing.T, secret string) *hookReceiver {
-	h := &hookReceiver{byContact: map[string][]string{}}
-	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		if err := function.Verify(secret, r.Header.Get(function.SignatureHeader), r.Header.Get(function.TimestampHeader),
-			body, time.Now(), function.DefaultMaxSkew); err != nil {
-			h.badSignatures.Add(1)
-		}
-		var env struct {
-			Data struct {
-				ContactID string `json:"contactId"`
-			} `json:"data"`
-		}
-		_ = json.Unmarshal(body, &env)
-		h.mu.Lock()
-		h.byContact[env.Data.ContactID] = append(h.byContact[env.Data.ContactID], r.Header.Get(webhook.EventTypeHeader))
-		h.mu.Unlock()
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-func (h *hookReceiver) types(contactID string) []string {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return slices.Clone(h.byContact[contactID])
-}
-
-// isSubsequence reports whether want appears in got in order.
-func isSubsequence(want, got []string) bool {
-	i := 0
-	for _, g := range got {
-		if i < len(want) && g == want[i] {
-			i++
-		}
-	}
-	return i == len(want)
 }
