@@ -90,8 +90,9 @@ type Authenticator struct {
 	recheck time.Duration
 	log     *slog.Logger
 
-	mu       sync.Mutex
-	sessions map[[sha256.Size]byte]cachedSession
+	mu         sync.Mutex
+	sessions   map[[sha256.Size]byte]cachedSession
+	refreshing map[[sha256.Size]byte]bool // sessions being read again in the background
 }
 
 // cachedSession is a session in memory and when it was last read from the
@@ -129,7 +130,7 @@ func NewAuthenticator(users Users, cfg AuthConfig) *Authenticator {
 		cfg.Logger = slog.Default()
 	}
 	return &Authenticator{users: users, ttl: cfg.TTL, clock: cfg.Clock, store: cfg.Store, recheck: cfg.Recheck,
-		log: cfg.Logger, sessions: map[[sha256.Size]byte]cachedSession{}}
+		log: cfg.Logger, sessions: map[[sha256.Size]byte]cachedSession{}, refreshing: map[[sha256.Size]byte]bool{}}
 }
 
 // Login checks a username and password and returns a new session token.
@@ -199,13 +200,39 @@ func (a *Authenticator) Session(token string) (Session, error) {
 		a.mu.Unlock()
 		return Session{}, ErrInvalidSession
 	}
-	a.mu.Unlock()
 	if ok && (a.store == nil || now.Sub(c.checked) < a.recheck) {
+		a.mu.Unlock()
 		return c.Session, nil
 	}
+	if ok { // known but due for a recheck: answer from memory, read in the background
+		if !a.refreshing[h] {
+			a.refreshing[h] = true
+			go a.refresh(h, c)
+		}
+		a.mu.Unlock()
+		return c.Session, nil
+	}
+	a.mu.Unlock()
 	if a.store == nil {
 		return Session{}, ErrInvalidSession
 	}
+	return a.load(h, now, cachedSession{}, false)
+}
+
+// refresh reads a cached session again from the store (a logout on another
+// process deletes it there).
+func (a *Authenticator) refresh(h [sha256.Size]byte, c cachedSession) {
+	defer func() {
+		a.mu.Lock()
+		delete(a.refreshing, h)
+		a.mu.Unlock()
+	}()
+	_, _ = a.load(h, a.clock.Now(), c, true)
+}
+
+// load reads a session from the store into the cache; c is the cached
+// copy, if ok.
+func (a *Authenticator) load(h [sha256.Size]byte, now time.Time, c cachedSession, ok bool) (Session, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), storeTimeout)
 	defer cancel()
 	row, err := a.store.Session(ctx, hex.EncodeToString(h[:]))
@@ -228,7 +255,9 @@ func (a *Authenticator) Session(token string) (Session, error) {
 	}
 	s.ExpiresAt = row.ExpiresAt
 	a.mu.Lock()
-	a.sessions[h] = cachedSession{Session: s, checked: now}
+	if _, still := a.sessions[h]; still || !ok { // a refresh does not bring back a session logged out meanwhile
+		a.sessions[h] = cachedSession{Session: s, checked: now}
+	}
 	a.mu.Unlock()
 	return s, nil
 }

@@ -56,6 +56,11 @@ func errMediaType(want, got string) *apiError {
 
 var errNotFound = errStatus(http.StatusNotFound, "not_found", "no such resource")
 
+// ErrUnavailable marks an error as temporary unavailability (503 with the
+// error's text, and Retry-After): e.g. a standby process asked to start a
+// chat. Wrap it: fmt.Errorf("...: %w", api.ErrUnavailable).
+var ErrUnavailable = errors.New("unavailable")
+
 // writeError maps any error to a problem response. Errors it does not know
 // are logged and answered with a 500 that reveals nothing.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
@@ -80,6 +85,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		p.Status, p.Code = http.StatusRequestEntityTooLarge, "body_too_large"
 		p.Detail = fmt.Sprintf("body: larger than %d bytes", mb.Limit)
 		p.Errors = []core.FieldError{{Field: "body", Message: fmt.Sprintf("must be at most %d bytes", mb.Limit)}}
+	case errors.Is(err, ErrUnavailable):
+		p.Status, p.Code, p.Detail = http.StatusServiceUnavailable, "unavailable", err.Error()
+		w.Header().Set("Retry-After", "1")
 	case errors.Is(err, store.ErrNotFound):
 		p.Status, p.Code, p.Detail = http.StatusNotFound, "not_found", "no such resource"
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:

@@ -78,7 +78,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	}
 	a.API = api.New(api.Options{
 		Store: a.Store, Logger: log, Registry: a.reg, MaxBodyBytes: cfg.MaxBodyBytes, Version: Version,
-		Checks:    map[string]api.Check{"store": a.Store.Ping, "bus": a.Bus.Ready},
+		Checks:    map[string]api.Check{"store": a.Store.Ping, "bus": a.Bus.Ready, "contact center": a.cc.ready},
 		FlowCheck: api.CheckFlow,
 		AgentAuth: a.cc.auth, Handlers: a.cc.handlers(), Chats: a.cc, Contacts: a.cc.contacts,
 	})

@@ -11,8 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/switchboard-cc/switchboard/internal/agent"
 	"github.com/switchboard-cc/switchboard/internal/api"
+	"github.com/switchboard-cc/switchboard/internal/bus"
 	"github.com/switchboard-cc/switchboard/internal/chat"
 	"github.com/switchboard-cc/switchboard/internal/contact"
 	"github.com/switchboard-cc/switchboard/internal/core"
@@ -40,10 +43,15 @@ type contactCenter struct {
 	functions *function.Invoker
 	chats     *chat.Service
 	auth      *agent.Authenticator
-	started   time.Time // when this process's contact center was built
+	bus       *bus.Bus
+	holder    string // this process in the contact-center lease
+	// embeddedBus: the bus is this process's own NATS server, so a lease
+	// found at start is a dead process's (see run).
+	embeddedBus bool
 
 	mu        sync.Mutex
-	runCtx    context.Context // set by run; nil before and after
+	runCtx    context.Context // set while this process serves the contact center (holds the lease); nil otherwise
+	started   time.Time       // when it last started serving
 	wg        sync.WaitGroup  // routers and flow runs
 	instances map[string]*instanceCC
 
@@ -64,7 +72,8 @@ type instanceCC struct {
 }
 
 func newContactCenter(a *App) (*contactCenter, error) {
-	cc := &contactCenter{log: a.log, st: a.Store, instances: map[string]*instanceCC{}, started: time.Now()}
+	cc := &contactCenter{log: a.log, st: a.Store, bus: a.Bus, instances: map[string]*instanceCC{}, holder: holderID(),
+		embeddedBus: a.cfg.NATSURL == ""}
 	cc.relay = contact.NewRelay(a.Store, a.Bus, contact.RelayOptions{Logger: a.log})
 	cc.contacts = contact.New(a.Store, contact.Options{Logger: a.log, Notify: cc.relay.Notify})
 	cc.webhooks = webhook.New(a.Store, a.Bus, webhook.Options{Logger: a.log})
@@ -117,12 +126,38 @@ type role struct {
 	run  func(ctx context.Context) error
 }
 
-// run lets routers start until ctx ends, then stops them and their hubs.
+// run campaigns for the contact-center lease until ctx ends, and serves
+// the contact center while it holds it (see lease.go).
 func (cc *contactCenter) run(ctx context.Context) error {
+	kv, err := routing.OpenLeases(ctx, cc.bus, leaseTTL)
+	if err != nil {
+		return fmt.Errorf("contact-center lease: %w", err)
+	}
+	l, err := routing.NewLease(kv, routing.LeaseConfig{Key: leaseKey, Holder: cc.holder, TTL: leaseTTL, Logger: cc.log})
+	if err != nil {
+		return err
+	}
+	if cc.embeddedBus {
+		// The embedded server just started with this process: nobody has
+		// renewed a lease stored in it since the process before this one
+		// stopped, so there is no need to wait for it to expire.
+		if err := kv.Delete(ctx, leaseKey); err != nil && !errors.Is(err, jetstream.ErrKeyNotFound) {
+			cc.log.Warn("clear the previous process's contact-center lease", "err", err)
+		}
+	}
+	return l.Run(ctx, cc.serve)
+}
+
+// serve runs the contact center until ctx ends (shutdown, or the lease
+// lost): it starts the routers of instances with live contacts, lets
+// others start on first use, then stops them and their hubs and waits for
+// their goroutines (flows included).
+func (cc *contactCenter) serve(ctx context.Context) error {
 	cc.mu.Lock()
-	cc.runCtx = ctx
+	cc.runCtx, cc.started = ctx, time.Now()
 	cc.wg.Add(1)
 	cc.mu.Unlock()
+	cc.log.Info("contact center active", "holder", cc.holder)
 	go func() {
 		defer cc.wg.Done()
 		if err := cc.boot(ctx); err != nil && ctx.Err() == nil {
@@ -139,6 +174,7 @@ func (cc *contactCenter) run(ctx context.Context) error {
 		inst.hub.Close()
 	}
 	cc.wg.Wait()
+	cc.log.Info("contact center stopped", "cause", context.Cause(ctx))
 	return nil
 }
 
@@ -151,7 +187,7 @@ func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, 
 		return inst, nil
 	}
 	if cc.runCtx == nil {
-		return nil, errors.New("contact center is not running")
+		return nil, errNotActive
 	}
 	if _, err := cc.st.GetInstance(ctx, id); err != nil {
 		return nil, err
@@ -362,7 +398,7 @@ func (cc *contactCenter) StartChat(ctx context.Context, instanceID string, in ap
 	cc.mu.Unlock()
 	if runCtx == nil {
 		cc.abandon(instanceID, c.ID)
-		return api.StartChatOutput{}, errors.New("contact center is not running")
+		return api.StartChatOutput{}, errNotActive
 	}
 	go func() {
 		defer cc.wg.Done()

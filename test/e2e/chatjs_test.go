@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/switchboard-cc/switchboard/internal/chat"
 	"github.com/switchboard-cc/switchboard/internal/contact"
+	"github.com/switchboard-cc/switchboard/internal/flow/flowtest"
 	"github.com/switchboard-cc/switchboard/test/e2e/e2etest"
 )
 
@@ -24,23 +25,7 @@ import (
 var chatjsDir = filepath.Join("..", "chatjs")
 
 // greetingFlow greets the customer and queues the chat.
-func greetingFlow(queueID string) map[string]any {
-	errs := []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}
-	return map[string]any{
-		"Version": "2019-10-30", "StartAction": "greet",
-		"Actions": []any{
-			map[string]any{"Identifier": "greet", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": greeting},
-				"Transitions": map[string]any{"NextAction": "set-queue", "Errors": errs}},
-			map[string]any{"Identifier": "set-queue", "Type": "UpdateContactTargetQueue", "Parameters": map[string]any{"QueueId": queueID},
-				"Transitions": map[string]any{"NextAction": "transfer", "Errors": errs}},
-			map[string]any{"Identifier": "transfer", "Type": "TransferContactToQueue", "Parameters": map[string]any{},
-				"Transitions": map[string]any{"Errors": []any{
-					map[string]any{"NextAction": "end", "ErrorType": "QueueAtCapacity"},
-					map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}}},
-			map[string]any{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": map[string]any{}, "Transitions": map[string]any{}},
-		},
-	}
-}
+func greetingFlow(queueID string) map[string]any { return flowtest.GreetAndQueue(greeting, queueID) }
 
 // nodeForChatJS returns the node binary, skipping the test when there is
 // none outside CI (CI installs Node.js: there it fails), and checks that

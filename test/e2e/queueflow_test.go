@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchboard-cc/switchboard/internal/contact"
 	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/internal/flow/flowtest"
 	"github.com/switchboard-cc/switchboard/test/e2e/e2etest"
 )
 
@@ -260,24 +261,8 @@ func TestQueueFlowStopsWhileOffered(t *testing.T) {
 // qfInboundFlow greets the customer, sets the customer queue flow "Queue
 // wait" (by name) and queues the chat.
 func qfInboundFlow(queueID string) map[string]any {
-	errs := []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}
-	return map[string]any{
-		"Version": "2019-10-30", "StartAction": "greet",
-		"Actions": []any{
-			map[string]any{"Identifier": "greet", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": "Welcome!"},
-				"Transitions": map[string]any{"NextAction": "queue-flow", "Errors": errs}},
-			map[string]any{"Identifier": "queue-flow", "Type": "UpdateContactEventHooks",
-				"Parameters":  map[string]any{"EventHooks": map[string]any{"CustomerQueue": "Queue wait"}},
-				"Transitions": map[string]any{"NextAction": "set-queue", "Errors": errs}},
-			map[string]any{"Identifier": "set-queue", "Type": "UpdateContactTargetQueue", "Parameters": map[string]any{"QueueId": queueID},
-				"Transitions": map[string]any{"NextAction": "transfer", "Errors": errs}},
-			map[string]any{"Identifier": "transfer", "Type": "TransferContactToQueue", "Parameters": map[string]any{},
-				"Transitions": map[string]any{"Errors": []any{
-					map[string]any{"NextAction": "end", "ErrorType": "QueueAtCapacity"},
-					map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}}},
-			map[string]any{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": map[string]any{}, "Transitions": map[string]any{}},
-		},
-	}
+	return flowtest.GreetAndQueue("Welcome!", queueID, flowtest.Action{Type: "UpdateContactEventHooks",
+		Parameters: map[string]any{"EventHooks": map[string]any{"CustomerQueue": "Queue wait"}}})
 }
 
 // qfQueueFlow is the customer queue flow. Most customers get "You are next

@@ -30,8 +30,10 @@ import (
 const EnvBin = "SWITCHBOARD_E2E_BIN"
 
 // ReadyTimeout bounds how long Start waits for /readyz. It is generous on
-// purpose: the time to ready is measured by bench/startup, not asserted here.
-const ReadyTimeout = 10 * time.Second
+// purpose: the time to ready is measured by bench/startup, not asserted
+// here; and a process restarted after a kill on a shared NATS waits for
+// the dead one's contact-center lease to expire (10 s) before it is ready.
+const ReadyTimeout = 25 * time.Second
 
 // Binary returns the switchboard binary to run: $SWITCHBOARD_E2E_BIN if set,
 // otherwise one built from this module into dir.
