@@ -258,7 +258,7 @@ func requestID(data []byte) string {
 
 func knownType(t string) bool {
 	return slices.Contains([]string{TypeHello, TypeResume, TypeSetState, TypeAccept, TypeReject, TypeEndContact,
-		TypeCompleteACW, TypeSendMessage, TypeTyping, TypeTransfer, TypeHeartbeat}, t)
+		TypeCompleteACW, TypeSendMessage, TypeTyping, TypeTransfer, TypeHeartbeat, TypeRead, TypeDelivered}, t)
 }
 
 // errText is the message of an error reply: ours as is, others by code.
@@ -497,6 +497,8 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 			return Message{}, &codeError{code: CodeChatFailed, msg: err.Error()}
 		}
 		return Message{MessageID: it.ID}, nil
+	case TypeRead, TypeDelivered:
+		return h.receipt(ctx, a, req)
 	case TypeTyping:
 		m, err := h.chatMember(ctx, a, req.ContactID)
 		if err != nil {
@@ -507,18 +509,21 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 		}
 		return Message{}, nil
 	case TypeTransfer:
-		if (req.QueueID == "") == (req.AgentID == "") {
-			return Message{}, fail(CodeInvalid, "exactly one of queueId and agentId is required")
+		to := TransferTarget{QueueID: req.QueueID, AgentID: req.AgentID, QuickConnectID: req.QuickConnectID, FlowID: req.FlowID}
+		if to.count() != 1 {
+			return Message{}, fail(CodeInvalid, "exactly one of queueId, agentId, quickConnectId and flowId is required")
 		}
 		if _, err := h.connected(ctx, a, req.ContactID); err != nil {
 			return Message{}, err
 		}
-		to := routing.Target{QueueID: req.QueueID, AgentID: req.AgentID}
 		if h.cfg.Transfers != nil {
 			next, err := h.cfg.Transfers.Transfer(ctx, a.id, req.ContactID, to)
 			return Message{NextContactID: next}, err
 		}
-		return Message{}, r.Transfer(ctx, req.ContactID, to)
+		if to.QuickConnectID != "" || to.FlowID != "" {
+			return Message{}, fail(CodeTargetUnavailable, "this server transfers to queues and agents only")
+		}
+		return Message{}, r.Transfer(ctx, req.ContactID, routing.Target{QueueID: to.QueueID, AgentID: to.AgentID})
 	}
 	return Message{}, fail(CodeUnknownType, fmt.Sprintf("unknown message type %q", req.Type))
 }

@@ -40,10 +40,13 @@
 //   - Chat: the agent joins a chat as a [chat.Member] (role AGENT, its display
 //     name) when the contact connects, and leaves it when after-contact work
 //     starts (the contact ended or was transferred away). Other participants'
-//     messages and typing become message and typing events.
+//     messages, typing and receipts become message, typing and receipt
+//     events. The chat is the contact's first one's (InitialContactId), and
+//     the agent's participant ID is derived from (contact, agent), so an
+//     agent rejoins as itself after a restart.
 //   - endContact records AGENT_DISCONNECT with the contact manager, ends the
 //     chat for a chat contact, then tells the router; completeAcw tells the
-//     router then the contact manager. Transfer only moves the contact in the
-//     router: the contact-record side of a transfer (contact.Manager.Transfer
-//     creates a new contact ID) belongs to the wiring.
+//     router then the contact manager. Transfer goes to the Transferer when
+//     one is configured (the wiring: a new, related contact as Connect
+//     models it); without one it only moves the contact in the router.
 package agent

@@ -44,17 +44,36 @@ type Chats interface {
 type ChatMember interface {
 	Send(ctx context.Context, contentType, content string) (chat.Item, error)
 	Typing(ctx context.Context) error
+	Read(ctx context.Context, messageID string) error
+	Delivered(ctx context.Context, messageID string) error
 	Next(ctx context.Context) (chat.Item, error)
 	Leave(ctx context.Context) error
 }
 
 // Transferer carries out an agent's transfer of a connected contact as
 // Amazon Connect models it: the contact ends for the agent (after-contact
-// work) and a new, related contact is queued to the target. It returns the
-// new contact's ID. Without one, the hub moves the contact in the router
-// and it keeps its ID.
+// work) and a new, related contact goes to the target. It returns the new
+// contact's ID. Without one, the hub moves the contact in the router (to a
+// queue or an agent only) and it keeps its ID.
 type Transferer interface {
-	Transfer(ctx context.Context, agentID, contactID string, to routing.Target) (nextContactID string, err error)
+	Transfer(ctx context.Context, agentID, contactID string, to TransferTarget) (nextContactID string, err error)
+}
+
+// TransferTarget is where an agent transfers a contact: exactly one of a
+// queue, an agent (its personal queue), a quick connect (a queue or an
+// agent, and the transfer flow it names), or a flow.
+type TransferTarget struct {
+	QueueID, AgentID, QuickConnectID, FlowID string
+}
+
+func (t TransferTarget) count() int {
+	n := 0
+	for _, s := range []string{t.QueueID, t.AgentID, t.QuickConnectID, t.FlowID} {
+		if s != "" {
+			n++
+		}
+	}
+	return n
 }
 
 // ChatService adapts a *chat.Service to Chats.
@@ -394,8 +413,8 @@ func agentParticipantID(contactID, agentID string) string {
 
 var agentParticipantSpace = uuid.MustParse("5b0e6a4e-6f2c-4b7e-9a55-7d1c2f0c3a10")
 
-// relay turns what other participants post into message and typing
-// events, until the chat ends or the agent leaves it.
+// relay turns what other participants post into message, typing and
+// receipt events, until the chat ends or the agent leaves it.
 func (h *Hub) relay(ctx context.Context, a *agentState, contactID string, cm ChatMember) {
 	for {
 		it, err := cm.Next(ctx)
@@ -410,8 +429,37 @@ func (h *Hub) relay(ctx context.Context, a *agentState, contactID string, cm Cha
 			}})
 		case it.Type == chat.TypeEvent && it.ContentType == chat.EventTyping:
 			h.push(a, Message{Type: TypeTyping, ContactID: contactID, Participant: string(it.ParticipantRole)})
+		case it.Type == chat.TypeMessageMetadata && it.MessageMetadata != nil:
+			for _, r := range it.MessageMetadata.Receipts {
+				h.push(a, Message{Type: TypeReceipt, ContactID: contactID, MessageID: it.MessageMetadata.MessageID,
+					Participant: string(it.ParticipantRole), DeliveredAt: r.DeliveredTimestamp, ReadAt: r.ReadTimestamp})
+			}
 		}
 	}
+}
+
+// receipt posts the agent's read (or delivered) receipt for a message of
+// a connected chat contact.
+func (h *Hub) receipt(ctx context.Context, a *agentState, req request) (Message, error) {
+	if req.MessageID == "" {
+		return Message{}, fail(CodeInvalid, "messageId is required")
+	}
+	m, err := h.chatMember(ctx, a, req.ContactID)
+	if err != nil {
+		return Message{}, err
+	}
+	if req.Type == TypeRead {
+		err = m.Read(ctx, req.MessageID)
+	} else {
+		err = m.Delivered(ctx, req.MessageID)
+	}
+	switch {
+	case err == nil:
+		return Message{}, nil
+	case errors.Is(err, chat.ErrNotFound):
+		return Message{}, fail(CodeInvalid, "message "+req.MessageID+" is not in this chat")
+	}
+	return Message{}, &codeError{code: CodeChatFailed, msg: err.Error()}
 }
 
 // leaveChat ends the agent's membership of a chat (after-contact work

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -106,6 +107,7 @@ type fakeMember struct {
 	mu       sync.Mutex
 	sent     []string
 	typing   int
+	receipts []string // "read <id>", "delivered <id>"
 	left     chan struct{}
 	leftOnce sync.Once
 }
@@ -121,6 +123,27 @@ func (m *fakeMember) Typing(context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.typing++
+	return nil
+}
+
+// unknownMessage is a message ID the fake chat does not have.
+const unknownMessage = "no-such-message"
+
+func (m *fakeMember) Read(_ context.Context, messageID string) error {
+	return m.receipt("read", messageID)
+}
+
+func (m *fakeMember) Delivered(_ context.Context, messageID string) error {
+	return m.receipt("delivered", messageID)
+}
+
+func (m *fakeMember) receipt(kind, messageID string) error {
+	if messageID == unknownMessage {
+		return fmt.Errorf("ResourceNotFoundException: The message does not exist in this chat.: %w", chat.ErrNotFound)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.receipts = append(m.receipts, kind+" "+messageID)
 	return nil
 }
 
@@ -488,6 +511,7 @@ func TestAutoAcceptAndTransfer(t *testing.T) {
 		t.Fatalf("connected: %+v", got)
 	}
 	wantError(t, c.call(map[string]any{"type": "sendMessage", "contactId": "call-1", "content": "x"}), CodeNotChat)
+	wantError(t, c.call(map[string]any{"type": "read", "contactId": "call-1", "messageId": "m1"}), CodeNotChat)
 	wantError(t, c.call(map[string]any{"type": "transfer", "contactId": "call-1"}), CodeInvalid)
 	wantError(t, c.call(map[string]any{"type": "transfer", "contactId": "call-1", "queueId": "nope"}), CodeUnknownTarget)
 	ack(t, c.call(map[string]any{"type": "transfer", "contactId": "call-1", "agentId": "u-bob"}))
@@ -507,8 +531,8 @@ func TestRejectAndNotYourContact(t *testing.T) {
 	e.enqueue("call-1", "VOICE")
 	ana.expect(TypeOffer, "call-1")
 
-	for _, typ := range []string{"accept", "reject", "endContact", "completeAcw", "sendMessage", "typing", "transfer"} {
-		wantError(t, bob.call(map[string]any{"type": typ, "contactId": "call-1", "content": "x", "queueId": "q1"}), CodeNotYourContact)
+	for _, typ := range []string{"accept", "reject", "endContact", "completeAcw", "sendMessage", "typing", "transfer", "read", "delivered"} {
+		wantError(t, bob.call(map[string]any{"type": typ, "contactId": "call-1", "content": "x", "queueId": "q1", "messageId": "m1"}), CodeNotYourContact)
 	}
 	wantError(t, bob.call(map[string]any{"type": "accept"}), CodeInvalid)
 
@@ -662,4 +686,58 @@ func TestMuxPicksTheInstanceHub(t *testing.T) {
 	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
 	c.expect(TypeState, "")
 	srv.CloseClientConnections()
+}
+
+func TestReceipts(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.connect("ana")
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("chat-1", "CHAT")
+	c.expect(TypeOffer, "chat-1")
+	// Not connected yet: no receipts.
+	wantError(t, c.call(map[string]any{"type": "read", "contactId": "chat-1", "messageId": "m1"}), CodeNotConnected)
+	ack(t, c.call(map[string]any{"type": "accept", "contactId": "chat-1"}))
+	c.expect(TypeContactConnected, "chat-1")
+	m := e.chats.member(t, "chat-1")
+
+	// The agent marks the customer's message delivered, then read.
+	ack(t, c.call(map[string]any{"type": "delivered", "contactId": "chat-1", "messageId": "m1"}))
+	ack(t, c.call(map[string]any{"type": "read", "contactId": "chat-1", "messageId": "m1"}))
+	wantError(t, c.call(map[string]any{"type": "read", "contactId": "chat-1"}), CodeInvalid)
+	wantError(t, c.call(map[string]any{"type": "read", "contactId": "chat-1", "messageId": unknownMessage}), CodeInvalid)
+	wantError(t, c.call(map[string]any{"type": "read", "messageId": "m1"}), CodeInvalid)
+	m.mu.Lock()
+	got := strings.Join(m.receipts, "|")
+	m.mu.Unlock()
+	if got != "delivered m1|read m1" {
+		t.Fatalf("chat got receipts %q", got)
+	}
+
+	// The customer's receipts for the agent's message reach the agent.
+	ts := "2026-01-05T09:00:01.000Z"
+	m.in <- chat.Item{ID: "r1", Type: chat.TypeMessageMetadata, ParticipantRole: chat.RoleCustomer,
+		MessageMetadata: &chat.MessageMetadata{MessageID: "msg-hi", Receipts: []chat.Receipt{{DeliveredTimestamp: ts, RecipientParticipantID: "p-cust"}}}}
+	m.in <- chat.Item{ID: "r2", Type: chat.TypeMessageMetadata, ParticipantRole: chat.RoleCustomer,
+		MessageMetadata: &chat.MessageMetadata{MessageID: "msg-hi", Receipts: []chat.Receipt{{ReadTimestamp: ts, RecipientParticipantID: "p-cust"}}}}
+	m.in <- chat.Item{ID: "r3", Type: chat.TypeMessageMetadata, ParticipantRole: chat.RoleCustomer} // no metadata: ignored
+	if r := c.expect(TypeReceipt, "chat-1"); r.MessageID != "msg-hi" || r.Participant != "CUSTOMER" || r.DeliveredAt != ts || r.ReadAt != "" {
+		t.Fatalf("delivered receipt: %+v", r)
+	}
+	if r := c.expect(TypeReceipt, "chat-1"); r.MessageID != "msg-hi" || r.Participant != "CUSTOMER" || r.ReadAt != ts || r.DeliveredAt != "" {
+		t.Fatalf("read receipt: %+v", r)
+	}
+	// The wire names.
+	m.in <- chat.Item{ID: "r4", Type: chat.TypeMessageMetadata, ParticipantRole: chat.RoleCustomer,
+		MessageMetadata: &chat.MessageMetadata{MessageID: "msg-2", Receipts: []chat.Receipt{{ReadTimestamp: ts}}}}
+	r := c.expect(TypeReceipt, "chat-1")
+	var wire map[string]any
+	must(t, json.Unmarshal(encode(r), &wire))
+	if wire["type"] != "receipt" || wire["messageId"] != "msg-2" || wire["readAt"] != ts || wire["participantRole"] != "CUSTOMER" || wire["seq"] == nil {
+		t.Fatalf("receipt on the wire: %v", wire)
+	}
+
+	// After the contact ends, receipts are refused.
+	ack(t, c.call(map[string]any{"type": "endContact", "contactId": "chat-1"}))
+	c.expect(TypeACWStarted, "chat-1")
+	wantError(t, c.call(map[string]any{"type": "read", "contactId": "chat-1", "messageId": "m1"}), CodeNotConnected)
 }

@@ -23,6 +23,10 @@ const (
 	TypeTyping      = "typing"
 	TypeTransfer    = "transfer"
 	TypeHeartbeat   = "heartbeat"
+	// TypeRead and TypeDelivered post the agent's read or delivered receipt
+	// for another participant's chat message.
+	TypeRead      = "read"
+	TypeDelivered = "delivered"
 )
 
 // Server → client message types. Replies (ack, error) carry "re", the
@@ -41,6 +45,8 @@ const (
 	TypeACWStarted       = "acwStarted"
 	TypeACWEnded         = "acwEnded"
 	TypeMessage          = "message"
+	// TypeReceipt: another participant received or read a chat message.
+	TypeReceipt = "receipt"
 	// TypeTyping is also sent by the server: another participant is typing.
 )
 
@@ -55,9 +61,9 @@ const (
 	CodeInvalidStatus      = "invalid_status"      // setState with a status the instance does not have
 	CodeNotYourContact     = "not_your_contact"    // the contact is not (or no longer) held by this agent
 	CodeNoOffer            = "no_offer"            // accept/reject of a contact that is not offered to the agent
-	CodeNotConnected       = "not_connected"       // endContact/sendMessage/typing/transfer of a contact not connected
+	CodeNotConnected       = "not_connected"       // endContact/sendMessage/typing/read/delivered/transfer of a contact not connected
 	CodeNoACW              = "no_acw"              // completeAcw of a contact not in after-contact work
-	CodeNotChat            = "not_chat"            // sendMessage/typing on a contact that is not a chat
+	CodeNotChat            = "not_chat"            // sendMessage/typing/read/delivered on a contact that is not a chat
 	CodeUnknownTarget      = "unknown_target"      // transfer to a queue or agent that does not exist
 	CodeTargetUnavailable  = "target_unavailable"  // transfer target full, disabled, or not handling the channel
 	CodeChatFailed         = "chat_failed"         // the chat refused the message (ended, too long, ...)
@@ -80,6 +86,11 @@ type request struct {
 	ContentType string  `json:"contentType,omitempty"`
 	QueueID     string  `json:"queueId,omitempty"`
 	AgentID     string  `json:"agentId,omitempty"`
+	// QuickConnectID and FlowID are the other transfer targets.
+	QuickConnectID string `json:"quickConnectId,omitempty"`
+	FlowID         string `json:"flowId,omitempty"`
+	// MessageID is the chat message a read or delivered receipt is for.
+	MessageID string `json:"messageId,omitempty"`
 }
 
 // Message is a server message. Only the fields of its type are set.
@@ -122,8 +133,12 @@ type Message struct {
 	ChatMessage *ChatMessage `json:"message,omitempty"`
 	Participant string       `json:"participantRole,omitempty"`
 
-	// ack of sendMessage
+	// ack of sendMessage; receipt
 	MessageID string `json:"messageId,omitempty"`
+	// receipt: when the participant (Participant, its role) received or
+	// read the message, in the chat's time format
+	DeliveredAt string `json:"deliveredAt,omitempty"`
+	ReadAt      string `json:"readAt,omitempty"`
 	// NextContactID is, in a transfer's ack, the new contact the customer
 	// continues on (Connect models a transfer as a new, related contact).
 	NextContactID string `json:"nextContactId,omitempty"`
@@ -186,9 +201,10 @@ func codeOf(err error) string {
 		return CodeNotConnected
 	case errors.Is(err, routing.ErrNoAfterContactWork):
 		return CodeNoACW
-	case errors.Is(err, routing.ErrUnknownQueue), errors.Is(err, routing.ErrUnknownAgent):
+	case errors.Is(err, routing.ErrUnknownQueue), errors.Is(err, routing.ErrUnknownAgent), errors.Is(err, ErrUnknownTarget):
 		return CodeUnknownTarget
-	case errors.Is(err, routing.ErrQueueAtCapacity), errors.Is(err, routing.ErrQueueDisabled), errors.Is(err, routing.ErrChannelNotHandled):
+	case errors.Is(err, routing.ErrQueueAtCapacity), errors.Is(err, routing.ErrQueueDisabled), errors.Is(err, routing.ErrChannelNotHandled),
+		errors.Is(err, ErrTargetUnavailable):
 		return CodeTargetUnavailable
 	case errors.Is(err, routing.ErrInvalid):
 		return CodeInvalid
@@ -197,6 +213,13 @@ func codeOf(err error) string {
 	}
 	return CodeInternal
 }
+
+// Errors a Transferer returns for the unknown_target and
+// target_unavailable codes (wrapped, with a message safe to show).
+var (
+	ErrUnknownTarget     = errors.New("unknown transfer target")
+	ErrTargetUnavailable = errors.New("transfer target unavailable")
+)
 
 // codeError is an error with its protocol code and a message safe to show.
 type codeError struct {

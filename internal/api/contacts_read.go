@@ -270,7 +270,13 @@ func (s *Server) getContactTranscript(w http.ResponseWriter, r *http.Request) {
 	}
 	out := ContactTranscript{InitialContactID: c.InitialContactID, ContactID: c.ID, Transcript: []TranscriptItem{}}
 	var items []chat.Item
-	rec, err := s.transcripts.Chat(r.Context(), id)
+	// A chat is kept under the contact that started it: the contacts a
+	// transfer made continue it (their InitialContactId).
+	chatID := id
+	if c.InitialContactID != "" {
+		chatID = c.InitialContactID
+	}
+	rec, err := s.transcripts.Chat(r.Context(), chatID)
 	switch {
 	case errors.Is(err, chat.ErrNotFound):
 		// Not a chat (or one that never started): no transcript.
@@ -284,7 +290,7 @@ func (s *Server) getContactTranscript(w http.ResponseWriter, r *http.Request) {
 		if rec.InitialContactID != "" {
 			out.InitialContactID = rec.InitialContactID
 		}
-		if items, err = s.transcripts.Items(r.Context(), id); err != nil {
+		if items, err = s.transcripts.Items(r.Context(), chatID); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

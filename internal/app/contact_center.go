@@ -402,7 +402,7 @@ func (cc *contactCenter) StartChat(ctx context.Context, instanceID string, in ap
 	}
 	go func() {
 		defer cc.wg.Done()
-		cc.runFlow(runCtx, c, &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}, in.Attributes)
+		cc.runFlow(runCtx, c, &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}, in.Attributes, nil)
 	}()
 	return api.StartChatOutput{ContactID: res.ContactID, ParticipantID: res.ParticipantID, ParticipantToken: res.ParticipantToken}, nil
 }
@@ -419,20 +419,27 @@ func (cc *contactCenter) abandon(instanceID, contactID string) {
 }
 
 // runFlow runs a chat contact's flow and acts on its outcome.
-func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *engine.LoadedFlow, attrs map[string]string) {
+//
+// target, if not nil, is the working queue the flow starts with (a quick
+// connect's transfer flow queues to its queue or agent).
+func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *engine.LoadedFlow, attrs map[string]string, target *engine.QueueTarget) {
 	log := cc.log.With("contact", c.ID, "flow", lf.Name)
 	inst, err := cc.instance(ctx, c.InstanceID)
 	if err != nil {
 		log.Error("flow: instance", "err", err)
 		return
 	}
-	p, err := cc.chats.FlowParticipant(ctx, c.ID)
+	p, err := cc.chats.FlowParticipant(ctx, chatIDOf(c))
 	if err != nil {
 		log.Error("flow: chat participant", "err", err)
 		return
 	}
 	ec := engine.NewContact(c.ID, engine.ChannelChat)
 	ec.InstanceID = c.InstanceID
+	if c.InitialContactID != "" {
+		ec.InitialContactID, ec.PreviousContactID = c.InitialContactID, c.PreviousContactID
+	}
+	ec.Queue = target
 	for k, v := range attrs {
 		ec.Attributes[k] = v
 	}
@@ -447,7 +454,7 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 		cc.saveAttributes(ctx, c.InstanceID, c.ID, attrs, res.Contact.Attributes)
 	}
 	end := func(reason contact.DisconnectReason) {
-		if err := cc.chats.EndChat(ctx, c.ID, chat.ReasonFlowDisconnect); err != nil {
+		if err := cc.chats.EndChat(ctx, chatIDOf(c), chat.ReasonFlowDisconnect); err != nil {
 			log.Warn("flow: end chat", "err", err)
 		}
 		if _, err := cc.contacts.End(ctx, c.InstanceID, c.ID, reason); err != nil {
@@ -460,13 +467,13 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 		return
 	}
 	switch o := res.Outcome; o.Type {
-	case engine.OutcomeTransferToQueue:
-		if o.Queue == nil || o.Queue.Queue == nil {
+	case engine.OutcomeTransferToQueue, engine.OutcomeTransferToAgent:
+		q, ok := queueRef(o.Queue)
+		if !ok {
 			log.Warn("flow: transfer to queue without a queue")
 			end(contact.ContactFlowDisconnect)
 			return
 		}
-		q := contact.QueueRef{ID: o.Queue.Queue.ID, Name: o.Queue.Queue.Name}
 		if res.Contact != nil {
 			q.Priority = res.Contact.Routing.Priority
 			q.TimeAdjustmentSeconds = int64(res.Contact.Routing.TimeAdjustment / time.Second)

@@ -75,9 +75,10 @@ type queueFlows struct {
 // queueWait is one contact with a customer queue flow, from the moment its
 // inbound flow queues it until it leaves the router or is connected and done.
 type queueWait struct {
-	id   string
-	inst *instanceCC
-	wake chan struct{} // poked when the fields below change
+	id     string
+	chatID string // the chat of the contact (its first contact's, see chatIDOf)
+	inst   *instanceCC
+	wake   chan struct{} // poked when the fields below change
 
 	// Owned by the waiting goroutine.
 	ec        *engine.Contact  // the contact as the flows left it: hooks, attributes, working queue
@@ -118,7 +119,7 @@ func (cc *contactCenter) watchQueueFlow(ctx context.Context, inst *instanceCC, q
 	if _, ok := customerQueueHook(ec); !ok || qc.Channel != contact.Chat || qc.Queue == nil {
 		return
 	}
-	w := &queueWait{id: qc.ID, inst: inst, wake: make(chan struct{}, 1), ec: cloneContact(ec),
+	w := &queueWait{id: qc.ID, chatID: chatIDOf(qc), inst: inst, wake: make(chan struct{}, 1), ec: cloneContact(ec),
 		queue: contact.QueueRef{ID: qc.Queue.ID, Name: qc.Queue.Name, Priority: qc.Queue.Priority,
 			TimeAdjustmentSeconds: qc.Queue.TimeAdjustmentSeconds}}
 	qf := &cc.queueFlows
@@ -260,7 +261,7 @@ func (cc *contactCenter) runQueueFlow(ctx context.Context, w *queueWait) {
 		}
 		return
 	}
-	p, err := cc.chats.FlowParticipant(ctx, w.id)
+	p, err := cc.chats.FlowParticipant(ctx, w.chatID)
 	if err != nil {
 		log.Debug("queue flow: chat participant", "err", err) // the chat has ended
 		return
@@ -299,7 +300,7 @@ func (cc *contactCenter) endFromQueue(ctx context.Context, w *queueWait, log *sl
 	if err := w.inst.router.EndContact(ctx, w.id); err != nil && !errors.Is(err, routing.ErrUnknownContact) {
 		log.Warn("queue flow: leave the router", "err", err)
 	}
-	if err := cc.chats.EndChat(ctx, w.id, chat.ReasonFlowDisconnect); err != nil {
+	if err := cc.chats.EndChat(ctx, w.chatID, chat.ReasonFlowDisconnect); err != nil {
 		log.Warn("queue flow: end chat", "err", err)
 	}
 	if _, err := cc.contacts.End(ctx, w.inst.id, w.id, contact.ContactFlowDisconnect); err != nil {

@@ -7,6 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/agent"
+	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/internal/flow/engine"
+
 	"github.com/switchboard-cc/switchboard/internal/chat"
 	"github.com/switchboard-cc/switchboard/internal/contact"
 	"github.com/switchboard-cc/switchboard/internal/routing"
@@ -21,30 +25,65 @@ const agentQueuePrefix = "agent/"
 // Transfer implements agent.Transferer. The agent's contact ends for it
 // (TRANSFERRED, DISCONNECTED, after-contact work) and a new contact, with
 // the old one as PreviousContactId and the same InitialContactId and
-// attributes, waits in the target queue or the target agent's personal
-// queue, keeping the place in line the customer had earned. A chat carries
-// on: the customer stays in the same chat (keyed by the InitialContactId),
-// the first agent leaves it and the next one joins.
-func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string, to routing.Target) (string, error) {
+// attributes, goes to the target:
+//
+//   - a queue, or an agent's personal queue: it waits there, keeping the
+//     place in line the customer had earned;
+//   - a quick connect: its queue or agent, through the quick connect's
+//     transfer flow if it names one (the flow starts with that queue as its
+//     working queue, so its TransferContactToQueue sends the contact there);
+//     phone-number quick connects need a voice contact;
+//   - a flow (published): the flow runs for the new contact, as an inbound
+//     flow does.
+//
+// A chat carries on: the customer stays in the same chat (keyed by the
+// InitialContactId), the first agent leaves it and the next one joins. The
+// target is checked before anything changes.
+func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string, to agent.TransferTarget) (string, error) {
 	cc, m := inst.cc, inst.cc.contacts
 	old, err := m.Get(ctx, inst.id, contactID)
 	if err != nil {
 		return "", err
 	}
-	if err := inst.router.CheckTarget(ctx, to, string(old.Channel)); err != nil {
-		return "", err
+	target := routing.Target{QueueID: to.QueueID, AgentID: to.AgentID}
+	flowRef := to.FlowID
+	if to.QuickConnectID != "" {
+		qc, err := cc.st.QuickConnects.Get(ctx, inst.id, to.QuickConnectID)
+		if errors.Is(err, store.ErrNotFound) {
+			return "", fmt.Errorf("%w: quick connect %s", agent.ErrUnknownTarget, to.QuickConnectID)
+		} else if err != nil {
+			return "", err
+		}
+		switch qc.Type {
+		case core.QuickConnectQueue:
+			target.QueueID = qc.QueueID
+		case core.QuickConnectUser:
+			target.AgentID = qc.UserID
+		default:
+			return "", fmt.Errorf("%w: quick connect %s dials a phone number, which a %s contact cannot", agent.ErrTargetUnavailable, qc.Name, old.Channel)
+		}
+		flowRef = qc.FlowID
 	}
-	q := contact.QueueRef{ID: to.QueueID}
-	if to.AgentID != "" {
-		q.ID = agentQueuePrefix + to.AgentID
-		q.Name = inst.agentRef(ctx, to.AgentID).Username
-	} else if qq, err := cc.st.Queues.Get(ctx, inst.id, to.QueueID); err == nil {
-		q.Name = qq.Name
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return "", err
+	var lf *engine.LoadedFlow
+	if flowRef != "" {
+		lf, err = storeResources{st: cc.st, instanceID: inst.id}.Flow(ctx, engine.Ref{Value: flowRef})
+		if errors.Is(err, engine.ErrNotFound) {
+			return "", fmt.Errorf("%w: %v", agent.ErrUnknownTarget, err)
+		} else if err != nil {
+			return "", err
+		}
 	}
-	if old.Queue != nil {
-		q.Priority, q.TimeAdjustmentSeconds = old.Queue.Priority, old.Queue.TimeAdjustmentSeconds
+	var q contact.QueueRef
+	if target != (routing.Target{}) {
+		if err := inst.router.CheckTarget(ctx, target, string(old.Channel)); err != nil {
+			return "", err
+		}
+		if q, err = inst.queueRefOf(ctx, target); err != nil {
+			return "", err
+		}
+		if old.Queue != nil {
+			q.Priority, q.TimeAdjustmentSeconds = old.Queue.Priority, old.Queue.TimeAdjustmentSeconds
+		}
 	}
 	old, next, err := m.Transfer(ctx, inst.id, contactID, contact.TransferRequest{Reason: contact.AgentDisconnect})
 	if err != nil {
@@ -56,7 +95,7 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 		cc.log.Warn("transfer: end the transferred contact in the router", "contact", contactID, "err", err)
 	}
 	fail := func(err error) (string, error) {
-		cc.log.Error("transfer: the new contact could not be queued; ending it", "contact", next.ID, "err", err)
+		cc.log.Error("transfer: the new contact could not be placed; ending it", "contact", next.ID, "err", err)
 		if old.Channel == contact.Chat {
 			if e := cc.chats.EndChat(context.WithoutCancel(ctx), chatIDOf(old), chat.ReasonOther); e != nil {
 				cc.log.Warn("transfer: end the chat", "contact", next.ID, "err", e)
@@ -66,6 +105,32 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 			cc.log.Warn("transfer: end the new contact", "contact", next.ID, "err", e)
 		}
 		return "", err
+	}
+	if lf != nil {
+		if next, err = m.StartFlow(ctx, inst.id, next.ID, lf.ID); err != nil {
+			return fail(err)
+		}
+		var preset *engine.QueueTarget
+		if target != (routing.Target{}) {
+			if preset, err = inst.queueTarget(ctx, target); err != nil {
+				return fail(err)
+			}
+		}
+		cc.mu.Lock()
+		runCtx := cc.runCtx
+		if runCtx != nil {
+			cc.wg.Add(1)
+		}
+		cc.mu.Unlock()
+		if runCtx == nil {
+			return fail(errNotActive)
+		}
+		go func() {
+			defer cc.wg.Done()
+			cc.runFlow(runCtx, next, lf, next.Attributes, preset)
+		}()
+		cc.log.Info("contact transferred to a flow", "contact", contactID, "next", next.ID, "flow", lf.Name, "agent", agentID)
+		return next.ID, nil
 	}
 	queued, err := m.Enqueue(ctx, inst.id, next.ID, q)
 	if err != nil {
@@ -80,6 +145,52 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 	}
 	cc.log.Info("contact transferred", "contact", contactID, "next", next.ID, "queue", q.ID, "agent", agentID)
 	return next.ID, nil
+}
+
+// queueRefOf is the contact's record of a routing target.
+func (inst *instanceCC) queueRefOf(ctx context.Context, t routing.Target) (contact.QueueRef, error) {
+	if t.AgentID != "" {
+		return contact.QueueRef{ID: agentQueuePrefix + t.AgentID, Name: inst.agentRef(ctx, t.AgentID).Username}, nil
+	}
+	q := contact.QueueRef{ID: t.QueueID}
+	qq, err := inst.cc.st.Queues.Get(ctx, inst.id, t.QueueID)
+	if err == nil {
+		q.Name = qq.Name
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return q, err
+	}
+	return q, nil
+}
+
+// queueTarget is a routing target as the flow engine's working queue.
+func (inst *instanceCC) queueTarget(ctx context.Context, t routing.Target) (*engine.QueueTarget, error) {
+	st := inst.cc.st
+	if t.AgentID != "" {
+		u, err := st.Users.Get(ctx, inst.id, t.AgentID)
+		if err != nil {
+			return nil, err
+		}
+		return &engine.QueueTarget{ID: agentQueuePrefix + u.ID, Name: u.Username, Agent: u}, nil
+	}
+	q, err := st.Queues.Get(ctx, inst.id, t.QueueID)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.QueueTarget{ID: q.ID, Name: q.Name, Queue: q}, nil
+}
+
+// queueRef is the contact's record of the queue a flow transferred to: a
+// queue, or an agent's personal queue.
+func queueRef(t *engine.QueueTarget) (contact.QueueRef, bool) {
+	switch {
+	case t == nil:
+		return contact.QueueRef{}, false
+	case t.Queue != nil:
+		return contact.QueueRef{ID: t.Queue.ID, Name: t.Queue.Name}, true
+	case t.Agent != nil:
+		return contact.QueueRef{ID: agentQueuePrefix + t.Agent.ID, Name: t.Agent.Username}, true
+	}
+	return contact.QueueRef{}, false
 }
 
 // chatIDOf is the chat of a chat contact: its first contact's.

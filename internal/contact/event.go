@@ -67,6 +67,17 @@ type Event struct {
 type Record struct {
 	Contact
 	RecordedAt time.Time `json:"recordedAt"`
+	// Transcript, for a chat, says where its transcript is kept: under the
+	// contact that started the chat (contacts a transfer made continue it),
+	// read with GET /api/v1/instances/{id}/contacts/{contactId}/transcript
+	// or the participant API.
+	Transcript *TranscriptRef `json:"transcript,omitempty"`
+}
+
+// TranscriptRef locates a chat's transcript.
+type TranscriptRef struct {
+	// ChatContactID is the contact the chat is kept under.
+	ChatContactID string `json:"chatContactId"`
 }
 
 // Streams the package publishes on.

@@ -355,7 +355,15 @@ func eventRow(c *Contact, t EventType, now time.Time, last string) (store.Outbox
 // outbox row that publishes it. A contact that already has a record keeps
 // it and publishes nothing.
 func writeRecord(ctx context.Context, tx *store.ContactTx, c *Contact, now time.Time, last string) (store.OutboxEvent, string, bool, error) {
-	body, err := json.Marshal(Record{Contact: *c, RecordedAt: now})
+	rec := Record{Contact: *c, RecordedAt: now}
+	if c.Channel == Chat {
+		chatID := c.InitialContactID
+		if chatID == "" {
+			chatID = c.ID
+		}
+		rec.Transcript = &TranscriptRef{ChatContactID: chatID}
+	}
+	body, err := json.Marshal(rec)
 	if err != nil {
 		return store.OutboxEvent{}, "", false, fmt.Errorf("encode record of contact %s: %w", c.ID, err)
 	}

@@ -537,3 +537,31 @@ func TestContactRecordsListByFilterAndPage(t *testing.T) {
 		}
 	})
 }
+
+// A chat's record says where its transcript is kept: under the chat's first
+// contact, for the contacts transfers made too. Other channels have none.
+func TestChatRecordsReferTheirTranscript(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		m := New(st, Options{})
+		inst := newInstance(t, st)
+		first := must(m.Create(ctx, NewContact{InstanceID: inst, Channel: Chat, InitiationMethod: API}))(t)
+		must(m.StartFlow(ctx, inst, first.ID, "f"))(t)
+		_, next, err := m.Transfer(ctx, inst, first.ID, TransferRequest{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		must(m.End(ctx, inst, next.ID, CustomerDisconnect))(t)
+		for _, id := range []string{first.ID, next.ID} {
+			rec := must(m.GetRecord(ctx, inst, id))(t)
+			if rec.Transcript == nil || rec.Transcript.ChatContactID != first.ID {
+				t.Errorf("record of %s: transcript %+v, want the chat of %s", id, rec.Transcript, first.ID)
+			}
+		}
+		voice := newVoice(t, m, inst)
+		must(m.End(ctx, inst, voice.ID, CustomerDisconnect))(t)
+		if rec := must(m.GetRecord(ctx, inst, voice.ID))(t); rec.Transcript != nil {
+			t.Errorf("a voice record refers to a chat transcript: %+v", rec.Transcript)
+		}
+	})
+}

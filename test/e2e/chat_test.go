@@ -205,7 +205,11 @@ func TestChatReachesAnAgent(t *testing.T) {
 					t.Errorf("contact record attribute %s = %q, want %q (attributes %v): the flow's UpdateContactAttributes must reach the contact", k, rec.Attributes[k], v, rec.Attributes)
 				}
 			}
-			items, err := st.ChatBackend().Items(ctx, jo.ContactID)
+			// The record says where its transcript is kept.
+			if rec.Transcript == nil || rec.Transcript.ChatContactID != jo.ContactID {
+				t.Fatalf("contact record transcript reference: %+v, want the chat of %s", rec.Transcript, jo.ContactID)
+			}
+			items, err := st.ChatBackend().Items(ctx, rec.Transcript.ChatContactID)
 			if err != nil {
 				t.Fatal(err)
 			}

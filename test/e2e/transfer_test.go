@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/contact"
+	"github.com/switchboard-cc/switchboard/internal/core"
 	"github.com/switchboard-cc/switchboard/test/e2e/e2etest"
 )
 
@@ -123,5 +124,105 @@ func TestAgentTransfersAChat(t *testing.T) {
 	}
 	if c3.Queue == nil || c3.Queue.ID != "agent/"+cc.Agents[0].UserID {
 		t.Errorf("the contact transferred to Ana waited in %+v, want her personal queue", c3.Queue)
+	}
+}
+
+// TestTransferThroughQuickConnectsAndFlows: an agent transfers a chat with a
+// queue quick connect whose transfer flow tells the customer and queues the
+// contact to the quick connect's queue, where a second agent takes it; that
+// agent transfers it into a flow that says goodbye and ends the chat. A
+// phone-number quick connect is refused for a chat, and an unknown one
+// changes nothing.
+func TestTransferThroughQuickConnectsAndFlows(t *testing.T) {
+	b := backends()[0]
+	s := e2etest.Start(t, bin, e2etest.Options{Args: b.args(t), Name: "quick connects"})
+	c := newClient(t, s, s.AdminToken())
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cc := setupChatCenter(t, c, chatCenterOptions{Alias: "quick-connects", Agents: 2, AutoAccept: true, Flow: restartFlow})
+	inst := cc.Inst.ID
+	publish := func(name, typ string, content map[string]any) core.Flow {
+		var f core.Flow
+		c.call(t, "POST", instancePath(inst, "flows"), map[string]any{"name": name, "type": typ, "content": content}, http.StatusCreated, &f)
+		c.call(t, "POST", instancePath(inst, "flows", f.ID, "publish"), nil, http.StatusOK, nil)
+		return f
+	}
+	end := map[string]any{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": map[string]any{}, "Transitions": map[string]any{}}
+	errs := []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}
+	toQueue := publish("To billing", "QUEUE_TRANSFER", map[string]any{"Version": "2019-10-30", "StartAction": "tell",
+		"Actions": []any{
+			map[string]any{"Identifier": "tell", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": "Transferring you to billing."},
+				"Transitions": map[string]any{"NextAction": "transfer", "Errors": errs}},
+			map[string]any{"Identifier": "transfer", "Type": "TransferContactToQueue", "Parameters": map[string]any{},
+				"Transitions": map[string]any{"Errors": []any{map[string]any{"NextAction": "end", "ErrorType": "QueueAtCapacity"},
+					map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}}},
+			end}})
+	goodbye := publish("Goodbye", "CONTACT_FLOW", map[string]any{"Version": "2019-10-30", "StartAction": "bye",
+		"Actions": []any{
+			map[string]any{"Identifier": "bye", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": "Thanks for chatting. Goodbye!"},
+				"Transitions": map[string]any{"NextAction": "end", "Errors": errs}},
+			end}})
+	var billing, phone core.QuickConnect
+	c.call(t, "POST", instancePath(inst, "quick-connects"), map[string]any{"name": "Billing", "type": "QUEUE",
+		"queueId": cc.Queue.ID, "flowId": toQueue.ID}, http.StatusCreated, &billing)
+	c.call(t, "POST", instancePath(inst, "quick-connects"), map[string]any{"name": "Back office", "type": "PHONE_NUMBER",
+		"phoneNumber": "+15550199"}, http.StatusCreated, &phone)
+
+	ana, _ := cc.agentWS(ctx, t, s, 0)
+	bob, _ := cc.agentWS(ctx, t, s, 1)
+	ana.setState(ctx, t, "Available")
+	cu := startCustomer(ctx, t, s, c, cc, "Jo")
+	first := cu.ContactID
+	ana.awaitEvent(ctx, t, "contactConnected", first)
+
+	for _, tc := range []struct {
+		fields map[string]any
+		code   string
+	}{
+		{map[string]any{"contactId": first, "quickConnectId": phone.ID}, "target_unavailable"},
+		{map[string]any{"contactId": first, "quickConnectId": "no-such-quick-connect"}, "unknown_target"},
+		{map[string]any{"contactId": first, "flowId": "no-such-flow"}, "unknown_target"},
+		{map[string]any{"contactId": first, "flowId": goodbye.ID, "queueId": cc.Queue.ID}, "invalid"},
+	} {
+		if r := ana.request(ctx, t, "transfer", tc.fields); r["type"] != "error" || r["code"] != tc.code {
+			t.Errorf("transfer %v: %v, want error %s", tc.fields, r, tc.code)
+		}
+	}
+	awaitContactStateIs(t, c, cc, first, "CONNECTED")
+
+	// Ana → the Billing quick connect: its transfer flow speaks, then queues.
+	bob.setState(ctx, t, "Available")
+	r := ana.request(ctx, t, "transfer", map[string]any{"contactId": first, "quickConnectId": billing.ID})
+	second, _ := r["nextContactId"].(string)
+	if r["type"] != "ack" || second == "" {
+		t.Fatalf("transfer to the quick connect: %v", r)
+	}
+	cu.awaitItem(ctx, t, "Transferring you to billing.", "SYSTEM")
+	bob.awaitEvent(ctx, t, "contactConnected", second)
+	bob.request(ctx, t, "sendMessage", map[string]any{"contactId": second, "content": "Billing, Bob speaking"})
+	cu.awaitItem(ctx, t, "Billing, Bob speaking", "AGENT")
+
+	// Bob → the Goodbye flow: it speaks and ends the chat.
+	r = bob.request(ctx, t, "transfer", map[string]any{"contactId": second, "flowId": goodbye.Name})
+	third, _ := r["nextContactId"].(string)
+	if r["type"] != "ack" || third == "" {
+		t.Fatalf("transfer to a flow: %v", r)
+	}
+	cu.awaitItem(ctx, t, "Thanks for chatting. Goodbye!", "SYSTEM")
+	cu.WS.await(ctx, t, "chat ended", func(m map[string]any) bool {
+		it, ok := chatItemOf(m)
+		return ok && it.ContentType == "application/vnd.amazonaws.connect.event.chat.ended"
+	})
+	awaitContactStateIs(t, c, cc, third, "ENDED")
+	var got contact.Contact
+	c.call(t, "GET", instancePath(inst, "contacts", third), nil, http.StatusOK, &got)
+	if got.DisconnectReason != contact.ContactFlowDisconnect || got.FlowID != goodbye.ID || got.PreviousContactID != second ||
+		got.InitialContactID != first || got.Agent != nil {
+		t.Errorf("the contact transferred to the flow: reason %s, flow %s, previous %s, initial %s, agent %+v",
+			got.DisconnectReason, got.FlowID, got.PreviousContactID, got.InitialContactID, got.Agent)
+	}
+	c.call(t, "GET", instancePath(inst, "contacts", second), nil, http.StatusOK, &got)
+	if got.Queue == nil || got.Queue.ID != cc.Queue.ID || got.FlowID != toQueue.ID || got.Agent == nil || got.Agent.ID != cc.Agents[1].UserID {
+		t.Errorf("the contact transferred through the quick connect: queue %+v, flow %s, agent %+v", got.Queue, got.FlowID, got.Agent)
 	}
 }
