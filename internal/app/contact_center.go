@@ -44,7 +44,9 @@ type contactCenter struct {
 	chats     *chat.Service
 	auth      *agent.Authenticator
 	bus       *bus.Bus
-	holder    string // this process in the contact-center lease
+	// agentEvents publishes what the routers say about agents.
+	agentEvents *agentEvents
+	holder      string // this process in the contact-center lease
 	// embeddedBus: the bus is this process's own NATS server, so a lease
 	// found at start is a dead process's (see run).
 	embeddedBus bool
@@ -84,6 +86,7 @@ func newContactCenter(a *App) (*contactCenter, error) {
 		return nil, fmt.Errorf("chat: %w", err)
 	}
 	a.Store.OnChange(cc.storeChanged)
+	cc.agentEvents = newAgentEvents(a.Bus, a.log)
 	cc.auth = agent.NewAuthenticator(a.Store.Users, agent.AuthConfig{Store: a.Store, Logger: a.log})
 	return cc, nil
 }
@@ -117,6 +120,7 @@ func (cc *contactCenter) roles() []role {
 		{"webhooks", cc.webhooks.Run},
 		{"chat", cc.chats.Run},
 		{"agent sessions", cc.auth.Run},
+		{"agent events", cc.agentEvents.Run},
 		{"routers", cc.run},
 	}
 }
@@ -266,6 +270,9 @@ func (inst *instanceCC) emit(e routing.Event) {
 	}
 	if err != nil {
 		inst.cc.log.Warn("contact lifecycle from routing event", "event", e.Type, "contact", e.ContactID, "agent", e.AgentID, "err", err)
+	}
+	if _, ok := agentEventTypes[e.Type]; ok && e.AgentID != "" {
+		inst.cc.agentEvents.add(inst.id, inst.agentRef(ctx, e.AgentID).Username, e)
 	}
 	inst.hub.Emit(e)
 }

@@ -175,6 +175,12 @@ func TestChatReachesAnAgent(t *testing.T) {
 			if slices.Contains(events.types(leaver.ContactID), "OFFERED") {
 				t.Errorf("the contact of the customer who left was offered: %v", events.types(leaver.ContactID))
 			}
+			hook.mu.Lock()
+			agentDeliveries := hook.agentEvents
+			hook.mu.Unlock()
+			if agentDeliveries == 0 {
+				t.Errorf("the webhook got no agent events")
+			}
 			if bad := hook.badSignatures.Load(); bad != 0 {
 				t.Errorf("%d webhook deliveries had a bad signature", bad)
 			}

@@ -457,6 +457,7 @@ type hookReceiver struct {
 	srv           *httptest.Server
 	mu            sync.Mutex
 	byContact     map[string][]string
+	agentEvents   int // deliveries of agent events
 	badSignatures atomic.Int64
 }
 
@@ -474,12 +475,17 @@ func newHookReceiver(t *testing.T, secret string) *hookReceiver {
 		}
 		var env struct {
 			Data struct {
+				EventType string `json:"eventType"` // contact events only
 				ContactID string `json:"contactId"`
 			} `json:"data"`
 		}
 		_ = json.Unmarshal(body, &env)
 		h.mu.Lock()
-		h.byContact[env.Data.ContactID] = append(h.byContact[env.Data.ContactID], r.Header.Get(webhook.EventTypeHeader))
+		if env.Data.EventType != "" { // agent events (which also name contacts) are not the contact's
+			h.byContact[env.Data.ContactID] = append(h.byContact[env.Data.ContactID], r.Header.Get(webhook.EventTypeHeader))
+		} else {
+			h.agentEvents++
+		}
 		h.mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
