@@ -219,6 +219,7 @@ func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, 
 		return nil, fmt.Errorf("rebuild the router of instance %s: %w", id, err)
 	}
 	cc.log.Info("router started", "instance", id, "agents", len(snap.Agents), "contacts", len(snap.Contacts))
+	inst.resumeQueueFlows(runCtx, snap)
 	cc.wg.Add(1)
 	go func() {
 		defer cc.wg.Done()
@@ -458,7 +459,7 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 		return // shutting down: the contact stays IN_FLOW
 	}
 	if res != nil && res.Contact != nil {
-		cc.saveAttributes(ctx, c.InstanceID, c.ID, attrs, res.Contact.Attributes)
+		cc.saveFlowData(ctx, c, attrs, res.Contact)
 	}
 	end := func(reason contact.DisconnectReason) {
 		if err := cc.chats.EndChat(ctx, chatIDOf(c), chat.ReasonFlowDisconnect); err != nil {
@@ -507,21 +508,39 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 	}
 }
 
-// saveAttributes stores the attributes a flow set or changed on the
-// contact (before: what it started with), so that agents, later flows and
-// the contact record see them.
-func (cc *contactCenter) saveAttributes(ctx context.Context, instanceID, contactID string, before, after map[string]string) {
-	changed := map[string]string{}
-	for k, v := range after {
+// saveFlowData stores what a flow set on the contact: the attributes it set
+// or changed (before: what it started with), so that agents, later flows and
+// the contact record see them, and its event hooks (the customer queue flow
+// ...), so that they outlive this process.
+func (cc *contactCenter) saveFlowData(ctx context.Context, c *contact.Contact, before map[string]string, ec *engine.Contact) {
+	u := contact.DataUpdate{Attributes: map[string]string{}, EventHooks: map[string]string{}}
+	for k, v := range ec.Attributes {
 		if old, ok := before[k]; !ok || old != v {
-			changed[k] = v
+			u.Attributes[k] = v
 		}
 	}
-	if len(changed) == 0 {
+	for name, h := range ec.EventHooks {
+		id := h.FlowID
+		if id == "" {
+			id = h.Ref
+		}
+		if h.Disabled {
+			id = ""
+		}
+		if c.EventHooks[name] != id {
+			u.EventHooks[name] = id
+		}
+	}
+	for name := range c.EventHooks {
+		if _, ok := ec.EventHooks[name]; !ok {
+			u.EventHooks[name] = ""
+		}
+	}
+	if len(u.Attributes) == 0 && len(u.EventHooks) == 0 {
 		return
 	}
-	if _, err := cc.contacts.UpdateData(ctx, instanceID, contactID, contact.DataUpdate{Attributes: changed}); err != nil {
-		cc.log.Warn("flow: save contact attributes", "contact", contactID, "err", err)
+	if _, err := cc.contacts.UpdateData(ctx, c.InstanceID, c.ID, u); err != nil {
+		cc.log.Warn("flow: save the contact's attributes and hooks", "contact", c.ID, "err", err)
 	}
 }
 

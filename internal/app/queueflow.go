@@ -47,8 +47,9 @@ import (
 //
 // A contact without a CustomerQueue hook runs nothing while it waits: the
 // default queue flow of Amazon Connect only plays music, which a chat has
-// no use for. The hook is not stored with the contact, so a contact restored
-// into a router after a restart waits without its queue flow.
+// no use for. The contact keeps its hooks (contact.Contact.EventHooks,
+// saved when a flow ends), so a rebuilt router's waiting chats get their
+// queue flows again, from the start (resumeQueueFlows).
 //
 // The queue flow cannot spin: MessageParticipantIteratively waits for its
 // interrupt timer (chat.FlowParticipant.PlayIteratively), a flow that loops
@@ -271,7 +272,9 @@ func (cc *contactCenter) runQueueFlow(ctx context.Context, w *queueWait) {
 	before := maps.Clone(w.ec.Attributes)
 	out, err := e.RunLoaded(ctx, lf, w.ec, p)
 	if out != nil && out.Contact != nil {
-		cc.saveAttributes(context.WithoutCancel(ctx), w.inst.id, w.id, before, out.Contact.Attributes)
+		if c, err := cc.contacts.Get(context.WithoutCancel(ctx), w.inst.id, w.id); err == nil {
+			cc.saveFlowData(context.WithoutCancel(ctx), c, before, out.Contact)
+		}
 	}
 	if ctx.Err() != nil {
 		return // offered to an agent, gone, or shutting down
@@ -341,5 +344,44 @@ func (cc *contactCenter) transferFromQueue(ctx context.Context, w *queueWait, t 
 			return
 		}
 		log.Warn("queue flow: record the transfer", "from", from.Name, "to", to.Name, "err", err)
+	}
+}
+
+// resumeQueueFlows starts again, from their start, the customer queue flows
+// of the chats a rebuilt router holds waiting (their hooks are kept with
+// the contacts). ctx is the contact center's run context.
+func (inst *instanceCC) resumeQueueFlows(ctx context.Context, snap routing.Snapshot) {
+	cc := inst.cc
+	for _, rc := range snap.Contacts {
+		if rc.State != routing.ContactWaiting || rc.Channel != string(contact.Chat) {
+			continue
+		}
+		c, err := cc.contacts.Get(ctx, inst.id, rc.ID)
+		if err != nil || c.EventHooks[hookCustomerQueue] == "" || c.Queue == nil {
+			continue
+		}
+		ec := engine.NewContact(c.ID, engine.ChannelChat)
+		ec.InstanceID = c.InstanceID
+		if c.InitialContactID != "" {
+			ec.InitialContactID, ec.PreviousContactID = c.InitialContactID, c.PreviousContactID
+		}
+		maps.Copy(ec.Attributes, c.Attributes)
+		for name, id := range c.EventHooks {
+			ec.EventHooks[name] = engine.EventHook{FlowID: id, Ref: id}
+		}
+		if rc.QueueID != "" {
+			if q, err := inst.queueTarget(ctx, routing.Target{QueueID: rc.QueueID}); err == nil {
+				ec.Queue = q
+			}
+		}
+		cc.watchQueueFlow(ctx, inst, c, ec)
+		qf := &cc.queueFlows
+		qf.mu.Lock()
+		if w := qf.m[c.ID]; w != nil && !w.gone {
+			w.waiting = true // as if the router had just queued it
+			w.queued++
+			w.poke()
+		}
+		qf.mu.Unlock()
 	}
 }

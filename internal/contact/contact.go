@@ -101,6 +101,11 @@ type Contact struct {
 
 	Attributes map[string]string `json:"attributes"`
 	Tags       map[string]string `json:"tags,omitempty"`
+	// EventHooks are the flows the contact's flows set for its events
+	// (CustomerQueue, CustomerHold, AgentWhisper...: UpdateContactEventHooks),
+	// by hook name: the flow's ID. Kept so that they outlive the process
+	// that ran the flow.
+	EventHooks map[string]string `json:"eventHooks,omitempty"`
 
 	CustomerEndpoint *Endpoint `json:"customerEndpoint,omitempty"`
 	SystemEndpoint   *Endpoint `json:"systemEndpoint,omitempty"`

@@ -671,8 +671,10 @@ func (m *Manager) Transfer(ctx context.Context, instanceID, id string, t Transfe
 // attributes and tags are merged, and an empty attribute value is kept as
 // an empty string (as UpdateContactAttributes does on Connect).
 type DataUpdate struct {
-	Attributes  map[string]string
-	Tags        map[string]string
+	Attributes map[string]string
+	Tags       map[string]string
+	// EventHooks are merged; an empty flow ID removes the hook.
+	EventHooks  map[string]string
 	Name        *string
 	Description *string
 	Recording   *Recording
@@ -696,6 +698,16 @@ func (m *Manager) UpdateData(ctx context.Context, instanceID, id string, u DataU
 				c.Tags = map[string]string{}
 			}
 			maps.Copy(c.Tags, u.Tags)
+		}
+		for k, v := range u.EventHooks {
+			if v == "" {
+				delete(c.EventHooks, k)
+				continue
+			}
+			if c.EventHooks == nil {
+				c.EventHooks = map[string]string{}
+			}
+			c.EventHooks[k] = v
 		}
 		if u.Name != nil {
 			c.Name = *u.Name

@@ -365,3 +365,41 @@ func qfContents(tr []chatItem) []string {
 	}
 	return out
 }
+
+// TestQueueFlowResumesAfterAKill: the customer queue flow a chat had set is
+// kept with the contact, so after the server is killed and restarted the
+// contact, still queued, gets its queue flow's messages again.
+func TestQueueFlowResumesAfterAKill(t *testing.T) {
+	b := backends()[0]
+	args := b.args(t)
+	s := e2etest.Start(t, bin, e2etest.Options{Args: args, Name: "queueflow before the kill"})
+	token := s.AdminToken()
+	c := newClient(t, s, token)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	cc, _ := qfSetup(t, c, true)
+	jo := startCustomerWith(ctx, t, s, c, cc, map[string]any{"ContactFlowId": cc.Flow.ID,
+		"ParticipantDetails": map[string]any{"DisplayName": "Jo"}, "Attributes": map[string]any{"name": "Jo"}})
+	if err := e2etest.Poll(20*time.Second, 100*time.Millisecond, func() (bool, error) {
+		return qfCount(jo.transcript(ctx, t), qfThanks("Jo")) >= 1, nil
+	}); err != nil {
+		t.Fatalf("the queue flow did not run: %v", err)
+	}
+	before := qfCount(jo.transcript(ctx, t), qfThanks("Jo"))
+	s.Kill()
+
+	s = e2etest.Start(t, bin, e2etest.Options{Args: args, DataDir: s.DataDir, Name: "queueflow after the restart"})
+	c = newClient(t, s, token)
+	reconnectCustomer(ctx, t, s, jo)
+	awaitContactStateIs(t, c, cc, jo.ContactID, "QUEUED")
+	if err := e2etest.Poll(20*time.Second, 100*time.Millisecond, func() (bool, error) {
+		return qfCount(jo.transcript(ctx, t), qfThanks("Jo")) >= before+2, nil
+	}); err != nil {
+		t.Fatalf("the queue flow did not resume after the restart: %v; transcript %v", err, qfContents(jo.transcript(ctx, t)))
+	}
+	var got contact.Contact
+	c.call(t, "GET", instancePath(cc.Inst.ID, "contacts", jo.ContactID), nil, http.StatusOK, &got)
+	if got.EventHooks["CustomerQueue"] == "" {
+		t.Errorf("the contact does not keep its customer queue flow: %+v", got.EventHooks)
+	}
+}
