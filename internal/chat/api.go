@@ -176,7 +176,14 @@ func (s *Service) credential(ctx context.Context, kind TokenKind, token string) 
 	if !tokenKindOK(kind, token) {
 		return Credential{}, accessDenied("The "+name+" is not valid.", nil)
 	}
-	cred, err := s.be.Credential(ctx, HashToken(token))
+	h := HashToken(token)
+	cred, ok := s.creds.get(h)
+	var err error
+	if !ok {
+		if cred, err = s.be.Credential(ctx, h); err == nil {
+			s.creds.put(cred)
+		}
+	}
 	if errors.Is(err, ErrNotFound) || (err == nil && cred.Kind != kind) {
 		return Credential{}, accessDenied("The "+name+" is not valid.", nil)
 	}

@@ -24,6 +24,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	sessions map[string]*session // active chats held here, by contact ID
+	creds    credCache           // credentials read from the Backend
 
 	closed   atomic.Bool    // set under mu; read anywhere
 	wg       sync.WaitGroup // WebSocket writers; Add under mu (track)
