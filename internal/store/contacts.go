@@ -172,29 +172,8 @@ func (s *Store) ListContacts(ctx context.Context, q ContactQuery) ([]ContactRow,
 	w.opt("queue_id = ?", q.QueueID)
 	w.opt("agent_id = ?", q.AgentID)
 	w.opt("channel = ?", q.Channel)
-	rows, err := s.read.QueryContext(ctx, `SELECT `+contactCols+` FROM contacts WHERE `+w.sql()+
-		fmt.Sprintf(` ORDER BY id LIMIT %d`, max+1), w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list contacts: %w", err)
-	}
-	defer rows.Close()
-	var out []ContactRow
-	for rows.Next() {
-		c, err := scanContact(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("list contacts: %w", err)
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list contacts: %w", err)
-	}
-	next := ""
-	if len(out) > max {
-		out = out[:max]
-		next = encodeToken(out[max-1].ID)
-	}
-	return out, next, nil
+	return keysetPage(ctx, s, "contacts", `SELECT `+contactCols+` FROM contacts`, "id", w, max, scanContact,
+		func(c ContactRow) string { return c.ID })
 }
 
 // GetContactRecord returns the record of a contact, or ErrNotFound.
@@ -245,29 +224,8 @@ func (s *Store) ListContactRecords(ctx context.Context, q RecordQuery) ([]Contac
 	w.opt("channel = ?", q.Channel)
 	w.opt("queue_id = ?", q.QueueID)
 	w.opt("agent_id = ?", q.AgentID)
-	rows, err := s.read.QueryContext(ctx, `SELECT `+recordCols+` FROM contact_records WHERE `+w.sql()+
-		fmt.Sprintf(` ORDER BY contact_id LIMIT %d`, max+1), w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list contact records: %w", err)
-	}
-	defer rows.Close()
-	var out []ContactRecordRow
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			return nil, "", fmt.Errorf("list contact records: %w", err)
-		}
-		out = append(out, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list contact records: %w", err)
-	}
-	next := ""
-	if len(out) > max {
-		out = out[:max]
-		next = encodeToken(out[max-1].ContactID)
-	}
-	return out, next, nil
+	return keysetPage(ctx, s, "contact records", `SELECT `+recordCols+` FROM contact_records`, "contact_id", w, max,
+		scanRecord, func(r ContactRecordRow) string { return r.ContactID })
 }
 
 // CountContactRecords counts the records of a contact (0 or 1), for checks.
