@@ -97,13 +97,9 @@ func (cc *contactCenter) handlers() map[string]http.Handler {
 		"/participant/": cc.chats.Handler(),
 		"GET /api/v1/agent": &agent.Mux{Auth: cc.auth, Hub: func(instanceID string) *agent.Hub {
 			ctx := context.Background()
+			// The router follows configuration changes itself
+			// (configsync.go): a connection does not reload it.
 			inst, err := cc.instance(ctx, instanceID)
-			if err == nil {
-				// Until the API tells routers about changes, an agent's
-				// connection picks up the instance's current queues,
-				// profiles and agents.
-				err = inst.syncConfig(ctx)
-			}
 			if err != nil {
 				cc.log.Warn("agent hub unavailable", "instance", instanceID, "err", err)
 				return nil
