@@ -151,6 +151,12 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 	}
 	q.QueueID, q.AgentID = v.Get("queueId"), v.Get("agentId")
 	items, next, err := cs.List(r.Context(), q)
+	writePage(s, w, r, inst, items, next, err, func(c *contact.Contact) *contact.Contact { return c })
+}
+
+// writePage answers one page of a list, or the error; an empty page of an
+// instance that does not exist is a 404.
+func writePage[T, O any](s *Server, w http.ResponseWriter, r *http.Request, inst string, items []T, next string, err error, conv func(T) O) {
 	if err == nil && len(items) == 0 {
 		err = s.instanceExists(r.Context(), inst)
 	}
@@ -158,7 +164,11 @@ func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ListResponse[*contact.Contact]{Items: items, NextToken: next})
+	out := ListResponse[O]{Items: make([]O, len(items)), NextToken: next}
+	for i, it := range items {
+		out.Items[i] = conv(it)
+	}
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) describeContact(w http.ResponseWriter, r *http.Request) {
@@ -345,18 +355,7 @@ func (s *Server) listContactRecords(w http.ResponseWriter, r *http.Request) {
 	}
 	q.QueueID, q.AgentID = v.Get("queueId"), v.Get("agentId")
 	recs, next, err := cs.ListRecords(r.Context(), q)
-	if err == nil && len(recs) == 0 {
-		err = s.instanceExists(r.Context(), inst)
-	}
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := ListResponse[*ContactRecord]{Items: make([]*ContactRecord, len(recs)), NextToken: next}
-	for i, rec := range recs {
-		out.Items[i] = (*ContactRecord)(rec)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(s, w, r, inst, recs, next, err, func(rec *contact.Record) *ContactRecord { return (*ContactRecord)(rec) })
 }
 
 func (s *Server) getContactRecord(w http.ResponseWriter, r *http.Request) {

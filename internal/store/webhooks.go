@@ -104,20 +104,28 @@ func (s *Store) EnqueueWebhookDeliveries(ctx context.Context, ds []WebhookDelive
 const deliveryCols = `id, subscription_id, instance_id, event_id, event_type, order_key, payload, status, attempts,
 	next_attempt_at, last_status, last_error, created_at, updated_at`
 
+func scanDelivery(row scanner) (WebhookDelivery, error) {
+	var (
+		d       WebhookDelivery
+		payload string
+	)
+	if err := row.Scan(&d.ID, &d.SubscriptionID, &d.InstanceID, &d.EventID, &d.EventType, &d.OrderKey, &payload,
+		&d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.UpdatedAt); err != nil {
+		return d, fmt.Errorf("read webhook deliveries: %w", err)
+	}
+	d.Payload = []byte(payload)
+	d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = d.NextAttemptAt.UTC(), d.CreatedAt.UTC(), d.UpdatedAt.UTC()
+	return d, nil
+}
+
 func scanDeliveries(rows *sql.Rows) ([]WebhookDelivery, error) {
 	defer rows.Close()
 	var out []WebhookDelivery
 	for rows.Next() {
-		var (
-			d       WebhookDelivery
-			payload string
-		)
-		if err := rows.Scan(&d.ID, &d.SubscriptionID, &d.InstanceID, &d.EventID, &d.EventType, &d.OrderKey, &payload,
-			&d.Status, &d.Attempts, &d.NextAttemptAt, &d.LastStatus, &d.LastError, &d.CreatedAt, &d.UpdatedAt); err != nil {
-			return nil, fmt.Errorf("read webhook deliveries: %w", err)
+		d, err := scanDelivery(rows)
+		if err != nil {
+			return nil, err
 		}
-		d.Payload = []byte(payload)
-		d.NextAttemptAt, d.CreatedAt, d.UpdatedAt = d.NextAttemptAt.UTC(), d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 		out = append(out, d)
 	}
 	if err := rows.Err(); err != nil {
@@ -207,21 +215,8 @@ func (s *Store) ListWebhookDeliveries(ctx context.Context, q WebhookDeliveryQuer
 	w.add("id > ?", after)
 	w.opt("subscription_id = ?", q.SubscriptionID)
 	w.opt("status = ?", q.Status)
-	rows, err := s.read.QueryContext(ctx, `SELECT `+deliveryCols+` FROM webhook_deliveries WHERE `+w.sql()+
-		fmt.Sprintf(` ORDER BY id LIMIT %d`, max+1), w.args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list webhook deliveries: %w", err)
-	}
-	out, err := scanDeliveries(rows)
-	if err != nil {
-		return nil, "", err
-	}
-	next := ""
-	if len(out) > max {
-		out = out[:max]
-		next = encodeToken(out[max-1].ID)
-	}
-	return out, next, nil
+	return keysetPage(ctx, s, "webhook deliveries", `SELECT `+deliveryCols+` FROM webhook_deliveries`, "id", w, max,
+		scanDelivery, func(d WebhookDelivery) string { return d.ID })
 }
 
 // GetWebhookDelivery returns one delivery, or ErrNotFound.
