@@ -98,7 +98,7 @@ func (p *agentEvents) Run(ctx context.Context) error {
 			for {
 				select {
 				case pe := <-p.ch:
-					p.publish(context.WithoutCancel(ctx), pe)
+					p.publish(ctx, pe)
 				default:
 					return nil
 				}
@@ -107,9 +107,11 @@ func (p *agentEvents) Run(ctx context.Context) error {
 	}
 }
 
+// publish publishes one event; a stop (ctx done) does not cut a publish
+// short, it only ends the retries: the bus stops after this role.
 func (p *agentEvents) publish(ctx context.Context, pe pendingAgentEvent) {
 	for attempt := 1; ; attempt++ {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		pctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		_, err := bus.PublishEnvelope(pctx, p.b, bus.AgentEvents, bus.Envelope[AgentEvent]{
 			Type: pe.typ, InstanceID: pe.instanceID, Time: pe.ev.Time, Data: pe.ev})
 		cancel()
