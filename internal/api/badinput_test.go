@@ -215,6 +215,26 @@ var badInput = []scenario{
 		body: `{"name":"CRM lookup","url":"https://user:pw@crm.example.com"}`, status: 422, field: "url", not: []string{"user:pw"}},
 	{name: "a function timeout is bounded", method: "POST", path: "/api/v1/instances/{a}/functions", key: "a",
 		body: `{"name":"New","url":"https://x.example.com","timeoutSeconds":30}`, status: 422, field: "timeoutSeconds"},
+	{name: "a trunk that admits nobody is refused", method: "POST", path: "/api/v1/instances/{a}/trunks", key: "a",
+		body: `{"name":"Nobody"}`, status: 422, field: "allowedSources"},
+	{name: "a trunk source must be an address or a prefix", method: "POST", path: "/api/v1/instances/{a}/trunks", key: "a",
+		body: `{"name":"New","allowedSources":["10.0.0.0/8","carrier.example.com"]}`, status: 422, field: "allowedSources[1]"},
+	{name: "a new trunk's username needs a password", method: "POST", path: "/api/v1/instances/{a}/trunks", key: "a",
+		body: `{"name":"New","username":"pbx","id":"{a.trunk}","version":1}`, status: 422, field: "password"},
+	{name: "a trunk password needs a username", method: "PUT", path: "/api/v1/instances/{a}/trunks/{a.trunk}", key: "a",
+		body: `{"name":"Carrier","allowedSources":["192.0.2.0/24"],"password":"orphan-password"}`, status: 422, field: "username", not: []string{"orphan-password"}},
+	{name: "a trunk codec must be G.711", method: "POST", path: "/api/v1/instances/{a}/trunks", key: "a",
+		body: `{"name":"New","allowedSources":["::1"],"codecs":["PCMU","G729"]}`, status: 422, field: "codecs[1]"},
+	{name: "a trunk transport must be known", method: "PUT", path: "/api/v1/instances/{a}/trunks/{a.trunk}", key: "a",
+		body: `{"name":"Carrier","allowedSources":["192.0.2.0/24"],"transport":"ws"}`, status: 422, field: "transport"},
+	{name: "the number caller ID policy needs a default caller ID", method: "POST", path: "/api/v1/instances/{a}/trunks", key: "a",
+		body: `{"name":"New","allowedSources":["::1"],"callerIdPolicy":"number"}`, status: 422, field: "defaultCallerId"},
+	{name: "a trunk outbound proxy must be a host and port", method: "POST", path: "/api/v1/instances/{a}/trunks", key: "a",
+		body: `{"name":"New","allowedSources":["::1"],"outboundProxy":"sip:bob@pbx.example.com"}`, status: 422, field: "outboundProxy"},
+	{name: "a trunk name is unique in its instance", method: "POST", path: "/api/v1/instances/{a}/trunks", key: "a",
+		body: `{"name":"Carrier","allowedSources":["::1"]}`, status: 409, field: "name"},
+	{name: "another instance's trunk cannot be read", method: "GET", path: "/api/v1/instances/{a}/trunks/{b.trunk}", key: "a", status: 404,
+		not: []string{"pbx-b"}},
 	{name: "a permission must be known", method: "POST", path: "/api/v1/instances/{a}/security-profiles", key: "a",
 		body: `{"name":"Root","permissions":["agent.ccp","root.everything"]}`, status: 422, field: "permissions[1]"},
 	{name: "voice concurrency is at most one", method: "POST", path: "/api/v1/instances/{a}/routing-profiles", key: "a",
@@ -558,7 +578,7 @@ func FuzzDecodeNeverPanicsAndNamesAField(f *testing.F) {
 	}
 	types := []reflect.Type{typeOf[instanceInput](), typeOf[apiKeyInput](), typeOf[userT](), typeOf[securityProfileT](),
 		typeOf[hoursT](), typeOf[queueT](), typeOf[routingProfileT](), typeOf[phoneNumberT](), typeOf[flowT](),
-		typeOf[promptT](), typeOf[quickConnectT](), typeOf[functionT](), typeOf[StartChatInput](), typeOf[ContactAttributes]()}
+		typeOf[promptT](), typeOf[quickConnectT](), typeOf[functionT](), typeOf[trunkT](), typeOf[StartChatInput](), typeOf[ContactAttributes]()}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		for _, typ := range types {
 			err := decodeBytes(body, reflect.New(typ).Interface())

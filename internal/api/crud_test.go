@@ -709,6 +709,44 @@ var happyPaths = []scenario{
 	{name: "delete function", method: "DELETE", path: "/api/v1/instances/{a}/functions/{a.function}", key: "a", status: 204,
 		check: func(t *testing.T, f *fixture, r *response) { gone(t, f.st.Functions, f.id("a"), f.id("a.function")) }},
 
+	// Trunks.
+	{name: "create trunk keeps its password write-only and fills the defaults", method: "POST", path: "/api/v1/instances/{a}/trunks", key: "a",
+		body:   `{"name":"Office PBX","allowedSources":["203.0.113.5","2001:db8::/32"],"username":"office","password":"trunk-pw-value","outboundProxy":"sip:pbx.example.com:5070","callerIdPolicy":"number","defaultCallerId":"+1 555 0199"}`,
+		status: 201,
+		want: []string{`"hasPassword":true`, `"allowedSources":["203.0.113.5/32","2001:db8::/32"]`, `"realm":"switchboard"`, `"transport":"udp"`,
+			`"codecs":["PCMU","PCMA"]`, `"defaultCallerId":"+15550199"`},
+		not: []string{"trunk-pw-value", `"password"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			tr := get(t, f.st.Trunks, f.id("a"), createdID(t, r))
+			if tr.Password != "trunk-pw-value" || tr.OutboundAddr() != "pbx.example.com:5070" || tr.CallerIDPolicy != core.CallerIDNumber {
+				t.Fatalf("stored %+v", tr)
+			}
+		}},
+	{name: "get trunk hides its password", method: "GET", path: "/api/v1/instances/{a}/trunks/{a.trunk}", key: "a", status: 200,
+		want: []string{`"hasPassword":true`, `"username":"pbx-a"`, `"allowedSources":["192.0.2.0/24"]`}, not: []string{seededTrunkPassword, `"password"`}},
+	{name: "list trunks hides passwords", method: "GET", path: "/api/v1/instances/{a}/trunks", key: "a", status: 200,
+		want: []string{`"id":"{a.trunk}"`, `"hasPassword":true`}, not: []string{seededTrunkPassword, "{b.trunk}"}},
+	{name: "update trunk without a password keeps it", method: "PUT", path: "/api/v1/instances/{a}/trunks/{a.trunk}", key: "a",
+		body: `{"name":"Carrier","allowedSources":["192.0.2.0/24","::1"],"username":"pbx-a","transport":"TLS","codecs":["pcma"],"version":1}`, status: 200,
+		want: []string{`"hasPassword":true`, `"transport":"tls"`, `"codecs":["PCMA"]`, `"version":2`}, not: []string{seededTrunkPassword},
+		check: func(t *testing.T, f *fixture, r *response) {
+			tr := get(t, f.st.Trunks, f.id("a"), f.id("a.trunk"))
+			if tr.Password != seededTrunkPassword || tr.Transport != core.TransportTLS || len(tr.AllowedSources) != 2 {
+				t.Fatalf("stored %+v", tr)
+			}
+		}},
+	{name: "delete trunk", method: "DELETE", path: "/api/v1/instances/{a}/trunks/{a.trunk}", key: "a", status: 204,
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.Trunks, f.id("a"), f.id("a.trunk"))
+			all, err := f.st.AllTrunks(context.Background())
+			mustDo(t, err)
+			for _, tr := range all {
+				if tr.ID == f.id("a.trunk") {
+					t.Fatal("a deleted trunk still admits calls")
+				}
+			}
+		}},
+
 	// Agent statuses.
 	{name: "create agent status makes an enabled CUSTOM one", method: "POST", path: "/api/v1/instances/{a}/agent-statuses", key: "a",
 		body: `{"name":" Training ","description":"Weekly training","displayOrder":3}`, status: 201,

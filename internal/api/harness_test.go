@@ -44,6 +44,9 @@ const seededPasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$c2VlZGVkc2FsdA$c2VlZG
 // seededSecret is the signing secret of every seeded function.
 const seededSecret = "seeded-signing-secret"
 
+// seededTrunkPassword is the digest password of every seeded trunk.
+const seededTrunkPassword = "seeded-trunk-password"
+
 // rejectMarker in a flow's content makes the test flow checker refuse it.
 const rejectMarker = "REJECT_ME"
 
@@ -150,6 +153,7 @@ const (
 	seededRP      = "Front desk"
 	seededQC      = "To billing"
 	seededFunc    = "CRM lookup"
+	seededTrunk   = "Carrier"
 	seededContent = `{"Version":"2019-10-30","StartAction":"hello","Actions":[{"Identifier":"hello","Type":"MessageParticipant","Parameters":{"Text":"Hi"},"Transitions":{}}]}`
 )
 
@@ -198,9 +202,11 @@ func (f *fixture) seedInstance(t *testing.T, x string, n int64) {
 	must("user", st.Users.CreateTx(ctx, tx, in.ID, u))
 	qc := &core.QuickConnect{Name: seededQC, Type: core.QuickConnectQueue, QueueID: q.ID}
 	must("quick connect", st.QuickConnects.CreateTx(ctx, tx, in.ID, qc))
+	tr := &core.Trunk{Name: seededTrunk, AllowedSources: []string{"192.0.2.0/24"}, Username: "pbx-" + x, Password: seededTrunkPassword}
+	must("trunk", st.Trunks.CreateTx(ctx, tx, in.ID, tr))
 	must("commit", tx.Commit())
 	for k, v := range map[string]string{"hours": h.ID, "queue": q.ID, "rp": rp.ID, "flow": fl.ID, "phone": pn.ID,
-		"number": pn.Number, "numberq": url.QueryEscape(pn.Number), "prompt": pr.ID, "function": fn.ID, "user": u.ID, "qc": qc.ID} {
+		"number": pn.Number, "numberq": url.QueryEscape(pn.Number), "prompt": pr.ID, "function": fn.ID, "user": u.ID, "qc": qc.ID, "trunk": tr.ID} {
 		f.vars[x+"."+k] = v
 	}
 }
@@ -430,7 +436,7 @@ var fingerprintQuery = func() string {
 		part("chat_items", "COUNT(*)", sum("LENGTH(body)"), "0", "0"),
 	}
 	for _, tbl := range []string{"users", "security_profiles", "hours_of_operation", "queues", "routing_profiles",
-		"phone_numbers", "flows", "prompts", "quick_connects", "functions", "agent_statuses"} {
+		"phone_numbers", "flows", "prompts", "quick_connects", "functions", "agent_statuses", "trunks"} {
 		parts = append(parts, part(tbl, "COUNT(*)", sum("version"), sum("LENGTH(body)"), sum("LENGTH(secret)")))
 	}
 	return strings.Join(parts, " UNION ALL ")

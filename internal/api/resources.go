@@ -25,6 +25,7 @@ type (
 	quickConnectT    = core.QuickConnect
 	functionT        = core.Function
 	agentStatusT     = core.AgentStatus
+	trunkT           = core.Trunk
 )
 
 // kindSpec describes one instance-scoped resource collection.
@@ -264,6 +265,16 @@ func internalOnlyByAdmin(ctx context.Context, want, had bool) error {
 
 func prepareFunction(ctx context.Context, f, cur *core.Function) error {
 	return internalOnlyByAdmin(ctx, f.Internal, cur != nil && cur.Internal)
+}
+
+// prepareTrunk ignores the server-managed fields a client sent with a new
+// trunk, so that core.Trunk.Validate sees it as new (a username then needs
+// a password; an update may leave the stored password out).
+func prepareTrunk(_ context.Context, t, cur *core.Trunk) error {
+	if cur == nil {
+		t.Meta = core.Meta{}
+	}
+	return nil
 }
 
 func prepareWebhook(ctx context.Context, w, cur *core.WebhookSubscription) error {

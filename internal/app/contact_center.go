@@ -58,6 +58,8 @@ type contactCenter struct {
 	instances map[string]*instanceCC
 
 	queueFlows queueFlows // customer queue flows of waiting contacts (queueflow.go)
+
+	voice *voiceChannel // nil with --sip off (voice.go)
 }
 
 // instanceCC is one instance's router and agent hub.
@@ -88,6 +90,9 @@ func newContactCenter(a *App) (*contactCenter, error) {
 	a.Store.OnChange(cc.storeChanged)
 	cc.agentEvents = newAgentEvents(a.Bus, a.log)
 	cc.auth = agent.NewAuthenticator(a.Store.Users, agent.AuthConfig{Store: a.Store, Logger: a.log})
+	if cc.voice, err = newVoiceChannel(cc, a.cfg); err != nil {
+		return nil, fmt.Errorf("voice: %w", err)
+	}
 	return cc, nil
 }
 
@@ -164,6 +169,17 @@ func (cc *contactCenter) serve(ctx context.Context) error {
 			cc.log.Error("contact center start-up", "err", err)
 		}
 	}()
+	if cc.voice != nil {
+		cc.wg.Add(1)
+		go func() {
+			defer cc.wg.Done()
+			// Calls are answered only by the lease holder: SIP listens
+			// from here until ctx ends.
+			if err := cc.voice.run(ctx); err != nil && ctx.Err() == nil {
+				cc.log.Error("voice stopped: calls are not answered", "err", err)
+			}
+		}()
+	}
 	<-ctx.Done()
 	cc.mu.Lock()
 	cc.runCtx = nil
@@ -406,7 +422,7 @@ func (cc *contactCenter) StartChat(ctx context.Context, instanceID string, in ap
 	}
 	go func() {
 		defer cc.wg.Done()
-		cc.runFlow(runCtx, c, &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}, in.Attributes, nil)
+		cc.runFlow(runCtx, c, &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}, in.Attributes, nil, cc.chatLeg(c))
 	}()
 	return api.StartChatOutput{ContactID: res.ContactID, ParticipantID: res.ParticipantID, ParticipantToken: res.ParticipantToken}, nil
 }
@@ -422,26 +438,33 @@ func (cc *contactCenter) abandon(instanceID, contactID string) {
 	}
 }
 
-// runFlow runs a chat contact's flow and acts on its outcome.
+// runFlow runs a contact's flow with the customer's leg (its chat or its
+// call) and acts on its outcome.
 //
 // target, if not nil, is the working queue the flow starts with (a quick
 // connect's transfer flow queues to its queue or agent).
-func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *engine.LoadedFlow, attrs map[string]string, target *engine.QueueTarget) {
+func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *engine.LoadedFlow, attrs map[string]string, target *engine.QueueTarget, leg customerLeg) {
 	log := cc.log.With("contact", c.ID, "flow", lf.Name)
 	inst, err := cc.instance(ctx, c.InstanceID)
 	if err != nil {
 		log.Error("flow: instance", "err", err)
 		return
 	}
-	p, err := cc.chats.FlowParticipant(ctx, chatIDOf(c))
+	p, err := leg.participant(ctx)
 	if err != nil {
-		log.Error("flow: chat participant", "err", err)
+		log.Error("flow: participant", "err", err)
 		return
 	}
-	ec := engine.NewContact(c.ID, engine.ChannelChat)
+	ec := engine.NewContact(c.ID, leg.channel())
 	ec.InstanceID = c.InstanceID
 	if c.InitialContactID != "" {
 		ec.InitialContactID, ec.PreviousContactID = c.InitialContactID, c.PreviousContactID
+	}
+	if e := c.CustomerEndpoint; e != nil {
+		ec.CustomerEndpoint = &engine.Endpoint{Address: e.Address, Type: e.Type}
+	}
+	if e := c.SystemEndpoint; e != nil {
+		ec.SystemEndpoint = &engine.Endpoint{Address: e.Address, Type: e.Type}
 	}
 	ec.Queue = target
 	for k, v := range attrs {
@@ -457,14 +480,7 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 	if res != nil && res.Contact != nil {
 		cc.saveFlowData(ctx, c, attrs, res.Contact)
 	}
-	end := func(reason contact.DisconnectReason) {
-		if err := cc.chats.EndChat(ctx, chatIDOf(c), chat.ReasonFlowDisconnect); err != nil {
-			log.Warn("flow: end chat", "err", err)
-		}
-		if _, err := cc.contacts.End(ctx, c.InstanceID, c.ID, reason); err != nil {
-			log.Warn("flow: end contact", "err", err)
-		}
-	}
+	end := func(reason contact.DisconnectReason) { leg.end(ctx, c.ID, reason) }
 	if err != nil || res == nil {
 		log.Warn("flow failed", "err", err)
 		end(contact.ContactFlowDisconnect)
@@ -490,7 +506,7 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 			}
 			return
 		}
-		cc.watchQueueFlow(ctx, inst, qc, res.Contact) // before the router's first event
+		cc.watchQueueFlow(ctx, inst, qc, res.Contact, leg) // before the router's first event
 		if err := inst.router.Enqueue(ctx, routingContact(qc)); err != nil {
 			cc.forgetQueueFlow(c.ID)
 			log.Warn("flow: route", "err", err)
@@ -499,7 +515,7 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 	case engine.OutcomeError:
 		log.Warn("flow ended in error", "err", o.Err)
 		end(contact.ContactFlowDisconnect)
-	default: // Disconnect, EndFlow, and transfers chat does not support
+	default: // Disconnect, EndFlow, and transfers the channel does not support
 		end(contact.ContactFlowDisconnect)
 	}
 }

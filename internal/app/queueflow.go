@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/switchboard-cc/switchboard/internal/chat"
 	"github.com/switchboard-cc/switchboard/internal/contact"
 	"github.com/switchboard-cc/switchboard/internal/flow/engine"
 	"github.com/switchboard-cc/switchboard/internal/routing"
@@ -76,10 +75,10 @@ type queueFlows struct {
 // queueWait is one contact with a customer queue flow, from the moment its
 // inbound flow queues it until it leaves the router or is connected and done.
 type queueWait struct {
-	id     string
-	chatID string // the chat of the contact (its first contact's, see chatIDOf)
-	inst   *instanceCC
-	wake   chan struct{} // poked when the fields below change
+	id   string
+	leg  customerLeg // the customer's chat or call
+	inst *instanceCC
+	wake chan struct{} // poked when the fields below change
 
 	// Owned by the waiting goroutine.
 	ec        *engine.Contact  // the contact as the flows left it: hooks, attributes, working queue
@@ -90,7 +89,7 @@ type queueWait struct {
 	waiting bool               // in a queue, not offered or connected
 	queued  uint64             // Queued events seen: each one starts the flow again
 	gone    bool               // left the router (or never reached it)
-	stop    context.CancelFunc // cancels the running flow; nil when none runs
+	stop    context.CancelFunc // cancels the running flow or idle treatment; nil when none runs
 }
 
 func (w *queueWait) poke() {
@@ -116,11 +115,14 @@ func customerQueueHook(ec *engine.Contact) (engine.EventHook, bool) {
 // Queued event finds it; forgetQueueFlow undoes it when router.Enqueue
 // fails. ctx is the contact center's run context, and the caller runs in a
 // goroutine counted by cc.wg (so adding to it here is safe).
-func (cc *contactCenter) watchQueueFlow(ctx context.Context, inst *instanceCC, qc *contact.Contact, ec *engine.Contact) {
-	if _, ok := customerQueueHook(ec); !ok || qc.Channel != contact.Chat || qc.Queue == nil {
+func (cc *contactCenter) watchQueueFlow(ctx context.Context, inst *instanceCC, qc *contact.Contact, ec *engine.Contact, leg customerLeg) {
+	if qc.Queue == nil {
 		return
 	}
-	w := &queueWait{id: qc.ID, chatID: chatIDOf(qc), inst: inst, wake: make(chan struct{}, 1), ec: cloneContact(ec),
+	if _, ok := customerQueueHook(ec); !ok && qc.Channel != contact.Voice {
+		return // a chat without a queue flow needs nothing while it waits
+	}
+	w := &queueWait{id: qc.ID, leg: leg, inst: inst, wake: make(chan struct{}, 1), ec: cloneContact(ec),
 		queue: contact.QueueRef{ID: qc.Queue.ID, Name: qc.Queue.Name, Priority: qc.Queue.Priority,
 			TimeAdjustmentSeconds: qc.Queue.TimeAdjustmentSeconds}}
 	qf := &cc.queueFlows
@@ -194,6 +196,9 @@ func (cc *contactCenter) queueFlowEvent(e routing.Event) {
 	case routing.EventQueued:
 		w.waiting = true
 		w.queued++
+		if w.stop != nil { // the idle treatment gives way to the queue flow
+			w.stop()
+		}
 		w.poke()
 	case routing.EventOffered, routing.EventConnected:
 		w.waiting = false
@@ -220,9 +225,11 @@ func (cc *contactCenter) waitInQueue(ctx context.Context, w *queueWait) {
 	var ran uint64
 	for {
 		var rctx context.Context
+		flowRun := false
 		qf.mu.Lock()
 		gone := w.gone
-		if !gone && w.waiting && w.queued != ran && ctx.Err() == nil {
+		if !gone && w.waiting && ctx.Err() == nil {
+			flowRun = w.queued != ran
 			ran = w.queued
 			rctx, w.stop = context.WithCancel(ctx)
 		}
@@ -238,7 +245,11 @@ func (cc *contactCenter) waitInQueue(ctx context.Context, w *queueWait) {
 			}
 			continue
 		}
-		cc.runQueueFlow(rctx, w)
+		if flowRun {
+			cc.runQueueFlow(rctx, w)
+		} else {
+			w.leg.idle(rctx, w)
+		}
 		qf.mu.Lock()
 		w.stop()
 		w.stop = nil
@@ -262,9 +273,9 @@ func (cc *contactCenter) runQueueFlow(ctx context.Context, w *queueWait) {
 		}
 		return
 	}
-	p, err := cc.chats.FlowParticipant(ctx, w.chatID)
+	p, err := w.leg.participant(ctx)
 	if err != nil {
-		log.Debug("queue flow: chat participant", "err", err) // the chat has ended
+		log.Debug("queue flow: participant", "err", err) // the chat or call has ended
 		return
 	}
 	defer p.Close()
@@ -294,7 +305,7 @@ func (cc *contactCenter) runQueueFlow(ctx context.Context, w *queueWait) {
 	case engine.OutcomeTransferToQueue:
 		cc.transferFromQueue(ctx, w, o.Queue, log)
 	default:
-		log.Warn("queue flow: outcome not carried out on chat; the contact keeps waiting", "outcome", o.Type)
+		log.Warn("queue flow: outcome not carried out on this channel; the contact keeps waiting", "outcome", o.Type)
 	}
 }
 
@@ -303,12 +314,7 @@ func (cc *contactCenter) endFromQueue(ctx context.Context, w *queueWait, log *sl
 	if err := w.inst.router.EndContact(ctx, w.id); err != nil && !errors.Is(err, routing.ErrUnknownContact) {
 		log.Warn("queue flow: leave the router", "err", err)
 	}
-	if err := cc.chats.EndChat(ctx, w.chatID, chat.ReasonFlowDisconnect); err != nil {
-		log.Warn("queue flow: end chat", "err", err)
-	}
-	if _, err := cc.contacts.End(ctx, w.inst.id, w.id, contact.ContactFlowDisconnect); err != nil {
-		log.Warn("queue flow: end contact", "err", err)
-	}
+	w.leg.end(ctx, w.id, contact.ContactFlowDisconnect)
 }
 
 // transferFromQueue moves a waiting contact to the queue its queue flow
@@ -374,7 +380,7 @@ func (inst *instanceCC) resumeQueueFlows(ctx context.Context, snap routing.Snaps
 				ec.Queue = q
 			}
 		}
-		cc.watchQueueFlow(ctx, inst, c, ec)
+		cc.watchQueueFlow(ctx, inst, c, ec, cc.chatLeg(c))
 		qf := &cc.queueFlows
 		qf.mu.Lock()
 		if w := qf.m[c.ID]; w != nil && !w.gone {

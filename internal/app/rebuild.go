@@ -155,6 +155,29 @@ func (cc *contactCenter) bootInstance(ctx context.Context, id string) error {
 			cc.log.Warn("end a contact whose flow was interrupted", "contact", c.ID, "err", err)
 		}
 	}
+	// A call lives in the process that answered it: calls the previous
+	// holder had in a queue or with an agent died with it.
+	for token := ""; ; {
+		calls, next, err := m.List(ctx, contact.Query{InstanceID: id, Channel: contact.Voice, Token: token, Max: store.MaxPageSize,
+			States: []contact.State{contact.Queued, contact.Offered, contact.Connected}})
+		if err != nil {
+			return err
+		}
+		for _, c := range calls {
+			if !c.LastUpdateTimestamp.Before(cc.started) {
+				continue // this process's call
+			}
+			cc.log.Warn("a call ended with the process that had it; ending its contact", "instance", id, "contact", c.ID)
+			if _, err := m.HangUp(ctx, id, c.ID, contact.TelecomProblem,
+				contact.VoiceDetails{DisconnectedBy: contact.BySystem, HangupCause: "process-stopped"}); err != nil {
+				cc.log.Warn("end the contact of a lost call", "contact", c.ID, "err", err)
+			}
+		}
+		if next == "" {
+			break
+		}
+		token = next
+	}
 	live, _, err := m.List(ctx, contact.Query{InstanceID: id, Max: 1, States: []contact.State{
 		contact.Queued, contact.Offered, contact.Connected, contact.AfterContactWork}})
 	if err != nil || len(live) == 0 {

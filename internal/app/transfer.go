@@ -127,7 +127,7 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 		}
 		go func() {
 			defer cc.wg.Done()
-			cc.runFlow(runCtx, next, lf, next.Attributes, preset)
+			cc.runFlow(runCtx, next, lf, next.Attributes, preset, cc.chatLeg(next))
 		}()
 		cc.log.Info("contact transferred to a flow", "contact", contactID, "next", next.ID, "flow", lf.Name, "agent", agentID)
 		return next.ID, nil

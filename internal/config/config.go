@@ -34,6 +34,18 @@ type Config struct {
 	Demo            bool          `yaml:"demo"`
 	ShutdownTimeout time.Duration `yaml:"shutdown-timeout"`
 	MaxBodyBytes    int64         `yaml:"max-body-bytes"`
+
+	// Voice.
+	SIPAddr      string        `yaml:"sip"`
+	SIPTLSAddr   string        `yaml:"sip-tls"`
+	SIPCert      string        `yaml:"sip-cert"`
+	SIPKey       string        `yaml:"sip-key"`
+	SIPPublicIP  string        `yaml:"sip-public-ip"`
+	RTPPorts     string        `yaml:"rtp-ports"`
+	MediaTimeout time.Duration `yaml:"media-timeout"`
+	AnswerDelay  time.Duration `yaml:"answer-delay"`
+	TTSVoice     string        `yaml:"tts-voice"`
+	SpeechCache  string        `yaml:"speech-cache"`
 	// AdminToken is a deployment-admin API key to accept (and store on first
 	// start). Environment only: secrets do not belong in flags or files.
 	AdminToken string `yaml:"-"`
@@ -54,6 +66,10 @@ func Default() Config {
 		LogFormat:       "json",
 		ShutdownTimeout: 30 * time.Second,
 		MaxBodyBytes:    1 << 20,
+		SIPAddr:         "127.0.0.1:5060",
+		RTPPorts:        "10000-20000",
+		MediaTimeout:    30 * time.Second,
+		TTSVoice:        "kal",
 	}
 }
 
@@ -80,6 +96,16 @@ func (c *Config) Bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed the demo instance (idempotent) and print how to use it"+envNote("demo"))
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a first SIGTERM waits for work to drain"+envNote("shutdown-timeout"))
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest JSON request body accepted"+envNote("max-body-bytes"))
+	fs.StringVar(&c.SIPAddr, "sip", c.SIPAddr, "SIP listen address (UDP and TCP) for trunks; \"off\" disables voice"+envNote("sip"))
+	fs.StringVar(&c.SIPTLSAddr, "sip-tls", c.SIPTLSAddr, "SIP over TLS listen address; needs --sip-cert and --sip-key"+envNote("sip-tls"))
+	fs.StringVar(&c.SIPCert, "sip-cert", c.SIPCert, "PEM certificate for --sip-tls"+envNote("sip-cert"))
+	fs.StringVar(&c.SIPKey, "sip-key", c.SIPKey, "PEM private key for --sip-tls"+envNote("sip-key"))
+	fs.StringVar(&c.SIPPublicIP, "sip-public-ip", c.SIPPublicIP, "IP address put in SDP and Contact; empty: the --sip address"+envNote("sip-public-ip"))
+	fs.StringVar(&c.RTPPorts, "rtp-ports", c.RTPPorts, "UDP port range for RTP, MIN-MAX (two ports per call)"+envNote("rtp-ports"))
+	fs.DurationVar(&c.MediaTimeout, "media-timeout", c.MediaTimeout, "hang up a call when no RTP arrived for this long (0 disables)"+envNote("media-timeout"))
+	fs.DurationVar(&c.AnswerDelay, "answer-delay", c.AnswerDelay, "let inbound calls ring (180 Ringing) this long before answering"+envNote("answer-delay"))
+	fs.StringVar(&c.TTSVoice, "tts-voice", c.TTSVoice, "default text-to-speech voice (flite: kal, rms, slt, awb)"+envNote("tts-voice"))
+	fs.StringVar(&c.SpeechCache, "speech-cache", c.SpeechCache, "directory of rendered prompts; empty: <data>/speech"+envNote("speech-cache"))
 }
 
 func envNote(flag string) string { return " (env " + EnvName(flag) + ")" }
@@ -188,7 +214,49 @@ func (c *Config) Validate() error {
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
 		bad("max-body-bytes", "must be between 1024 and 67108864")
 	}
+	if c.SIPAddr != "off" {
+		if _, port, err := net.SplitHostPort(c.SIPAddr); err != nil || port == "" {
+			bad("sip", "%q is not host:port (or \"off\")", c.SIPAddr)
+		}
+		if _, _, err := c.RTPPortRange(); err != nil {
+			bad("rtp-ports", "%v", err)
+		}
+	}
+	if c.SIPTLSAddr != "" {
+		if _, _, err := net.SplitHostPort(c.SIPTLSAddr); err != nil {
+			bad("sip-tls", "%q is not host:port", c.SIPTLSAddr)
+		}
+		if c.SIPCert == "" || c.SIPKey == "" {
+			bad("sip-tls", "needs --sip-cert and --sip-key")
+		}
+	}
+	if c.SIPPublicIP != "" && net.ParseIP(c.SIPPublicIP) == nil {
+		bad("sip-public-ip", "%q is not an IP address", c.SIPPublicIP)
+	}
+	if c.MediaTimeout < 0 {
+		bad("media-timeout", "must not be negative")
+	}
+	if c.AnswerDelay < 0 || c.AnswerDelay > 30*time.Second {
+		bad("answer-delay", "must be between 0 and 30s")
+	}
+	if c.TTSVoice == "" {
+		bad("tts-voice", "must not be empty")
+	}
 	return errors.Join(errs...)
+}
+
+// RTPPortRange parses --rtp-ports.
+func (c *Config) RTPPortRange() (lo, hi int, err error) {
+	a, b, ok := strings.Cut(c.RTPPorts, "-")
+	if ok {
+		_, err1 := fmt.Sscanf(a, "%d", &lo)
+		_, err2 := fmt.Sscanf(b, "%d", &hi)
+		ok = err1 == nil && err2 == nil
+	}
+	if !ok || lo < 1024 || hi > 65535 || hi-lo < 3 {
+		return 0, 0, fmt.Errorf("%q must be MIN-MAX within 1024-65535 with room for two calls", c.RTPPorts)
+	}
+	return lo, hi, nil
 }
 
 func validPrefix(p string) bool {

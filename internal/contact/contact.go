@@ -126,6 +126,38 @@ type Contact struct {
 
 	Recording *Recording `json:"recording,omitempty"`
 	Analytics *Analytics `json:"analytics,omitempty"`
+	// Voice is what a phone call adds to its record; nil on other channels.
+	Voice *VoiceDetails `json:"voice,omitempty"`
+}
+
+// Who ended a call (VoiceDetails.DisconnectedBy).
+const (
+	ByCustomer   = "CUSTOMER"
+	BySystem     = "SYSTEM" // a flow, a timeout, the media layer, a shutdown
+	ByAgent      = "AGENT"
+	ByThirdParty = "THIRD_PARTY"
+)
+
+// VoiceDetails are the voice fields of a contact record: the call's SIP
+// and media facts, who hung up, and where its time went.
+type VoiceDetails struct {
+	TrunkID   string `json:"trunkId,omitempty"`
+	TrunkName string `json:"trunkName,omitempty"`
+	SIPCallID string `json:"sipCallId,omitempty"`
+	// Codec is the negotiated audio codec (PCMU, PCMA).
+	Codec string `json:"codec,omitempty"`
+	// DisconnectedBy is CUSTOMER, SYSTEM, AGENT or THIRD_PARTY.
+	DisconnectedBy string `json:"disconnectedBy,omitempty"`
+	// HangupCause says how the call ended at the SIP/media level: bye,
+	// cancel, no-ack, media-timeout, session-timer, flow, shutdown...
+	HangupCause string `json:"hangupCause,omitempty"`
+	// IVRDurationSeconds is the time from the flow's start until the call
+	// was queued or ended; QueueDurationSeconds the time spent in queues.
+	IVRDurationSeconds   int64 `json:"ivrDurationSeconds"`
+	QueueDurationSeconds int64 `json:"queueDurationSeconds"`
+	// Media counts what the call's RTP session sent and received.
+	PacketsSent     uint64 `json:"packetsSent"`
+	PacketsReceived uint64 `json:"packetsReceived"`
 }
 
 // QueueInfo is the queue a contact waits in or waited in last.
@@ -212,6 +244,10 @@ func (c *Contact) clone() *Contact {
 	if c.Analytics != nil {
 		a := *c.Analytics
 		d.Analytics = &a
+	}
+	if c.Voice != nil {
+		v := *c.Voice
+		d.Voice = &v
 	}
 	return &d
 }

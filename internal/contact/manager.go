@@ -82,6 +82,7 @@ type NewContact struct {
 	SystemEndpoint   *Endpoint
 	Recording        *Recording
 	Analytics        *Analytics
+	Voice            *VoiceDetails
 }
 
 // Create stores a new contact in state INITIATED and emits INITIATED.
@@ -100,7 +101,7 @@ func (m *Manager) Create(ctx context.Context, n NewContact) (*Contact, error) {
 		Name: n.Name, Description: n.Description,
 		Attributes: maps.Clone(n.Attributes), Tags: maps.Clone(n.Tags),
 		CustomerEndpoint: n.CustomerEndpoint, SystemEndpoint: n.SystemEndpoint,
-		Recording: n.Recording, Analytics: n.Analytics,
+		Recording: n.Recording, Analytics: n.Analytics, Voice: n.Voice,
 		InitiationTimestamp: now, LastUpdateTimestamp: now,
 	}
 	if c.Attributes == nil {
@@ -533,6 +534,53 @@ func (m *Manager) Disconnect(ctx context.Context, instanceID, id string, reason 
 	})
 }
 
+// HangUp records how a call ended and ends its contact: as Disconnect does
+// when an agent has it (after-contact work follows), as End does otherwise.
+// v's SIP and media facts replace the contact's voice details, and the IVR
+// and queue durations are computed. A contact already ended or in
+// after-contact work changes nothing.
+func (m *Manager) HangUp(ctx context.Context, instanceID, id string, reason DisconnectReason, v VoiceDetails) (*Contact, error) {
+	if err := checkReason(reason); err != nil {
+		return nil, err
+	}
+	return m.do(ctx, instanceID, id, func(c *Contact, now time.Time) (change, error) {
+		switch c.State {
+		case Ended, AfterContactWork:
+			return change{noop: true}, nil
+		}
+		from := c.State
+		disconnect(c, reason, now)
+		vd := v
+		if c.Voice != nil { // keep what the call's start recorded
+			if vd.TrunkID == "" {
+				vd.TrunkID, vd.TrunkName = c.Voice.TrunkID, c.Voice.TrunkName
+			}
+			if vd.SIPCallID == "" {
+				vd.SIPCallID = c.Voice.SIPCallID
+			}
+			if vd.Codec == "" {
+				vd.Codec = c.Voice.Codec
+			}
+		}
+		ivrEnd := now
+		if !c.EnqueueTimestamp.IsZero() {
+			ivrEnd = c.EnqueueTimestamp
+		}
+		vd.IVRDurationSeconds = seconds(c.ConnectedToSystemTimestamp, ivrEnd)
+		if c.Queue != nil {
+			vd.QueueDurationSeconds = c.Queue.DurationSeconds
+		}
+		c.Voice = &vd
+		if from == Connected {
+			c.Agent.AfterContactWorkStartTimestamp = now
+			c.State = AfterContactWork
+			return change{events: []EventType{EventDisconnected}}, nil
+		}
+		c.State = Ended
+		return change{events: []EventType{EventDisconnected, EventCompleted}, record: true}, nil
+	})
+}
+
 // disconnect stamps the end of the customer's side.
 func disconnect(c *Contact, reason DisconnectReason, now time.Time) {
 	leaveQueue(c, now)
@@ -646,6 +694,10 @@ func (m *Manager) Transfer(ctx context.Context, instanceID, id string, t Transfe
 			Version: 1, Name: c.Name, Description: c.Description, Attributes: attrs, Tags: cl.Tags,
 			CustomerEndpoint: cl.CustomerEndpoint, SystemEndpoint: cl.SystemEndpoint, Recording: cl.Recording,
 			Analytics: cl.Analytics, InitiationTimestamp: now, LastUpdateTimestamp: now,
+		}
+		if c.Voice != nil { // the same call: its trunk, Call-ID and codec
+			n.Voice = &VoiceDetails{TrunkID: c.Voice.TrunkID, TrunkName: c.Voice.TrunkName,
+				SIPCallID: c.Voice.SIPCallID, Codec: c.Voice.Codec}
 		}
 		reason := t.Reason
 		if reason == "" {

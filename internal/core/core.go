@@ -1,7 +1,7 @@
 // Package core holds Switchboard's configuration resources: instances (tenants)
 // and what belongs to each of them (users, security profiles, hours of
 // operation, queues, routing profiles, phone numbers, flows, prompts, quick
-// connects, functions, agent statuses and API keys).
+// connects, functions, agent statuses, SIP trunks and API keys).
 //
 // The types here are plain data with validation. They know nothing about
 // storage or HTTP: internal/store persists them, internal/api exposes them,
@@ -31,6 +31,7 @@ const (
 	KindFunction        Kind = "function"
 	KindAPIKey          Kind = "api-key"
 	KindAgentStatus     Kind = "agent-status"
+	KindTrunk           Kind = "trunk"
 )
 
 // Meta is the part of every instance-scoped resource that the server manages:

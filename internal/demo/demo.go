@@ -1,6 +1,7 @@
 // Package demo seeds the "demo" instance that `switchboard serve --demo`
 // shows a newcomer: a queue, hours, a routing profile, an agent and a
-// supervisor, a sample inbound flow and the number +15550100 mapped to it.
+// supervisor, a sample inbound flow, the number +15550100 mapped to it and
+// a SIP trunk, demo-local, admitting calls from this host (127.0.0.1, ::1).
 // Seeding is idempotent: what exists is left as it is.
 package demo
 
@@ -21,10 +22,11 @@ import (
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
-// Alias of the demo instance, and its phone number.
+// Alias of the demo instance, its phone number and its SIP trunk.
 const (
-	Alias  = "demo"
-	Number = "+15550100"
+	Alias      = "demo"
+	Number     = "+15550100"
+	LocalTrunk = "demo-local"
 )
 
 // Result tells the operator what the demo holds.
@@ -34,6 +36,7 @@ type Result struct {
 	Supervisor Credentials
 	FlowID     string
 	QueueID    string
+	TrunkID    string
 }
 
 // Credentials of a demo user.
@@ -121,6 +124,15 @@ func Seed(ctx context.Context, st *store.Store, dataDir string) (*Result, error)
 	}); err != nil {
 		return nil, err
 	}
+	// A trunk for a softphone or SIP tester on this host; no credentials.
+	tr, err := ensure(ctx, st.Trunks, id, LocalTrunk, func() *core.Trunk {
+		return &core.Trunk{Name: LocalTrunk, Description: "Calls from this host (a softphone or SIP tester)",
+			AllowedSources: []string{"127.0.0.1/32", "::1/128"}}
+	})
+	if err != nil {
+		return nil, err
+	}
+	res.TrunkID = tr.ID
 	// Custom agent statuses for the CCP (Available and Offline come with the instance).
 	for i, name := range []string{"Lunch", "Training", "Meeting"} {
 		if _, err := ensure(ctx, st.AgentStatuses, id, name, func() *core.AgentStatus {

@@ -60,7 +60,12 @@
 // delivered in order to the [Sink] by a separate goroutine, so a slow or
 // re-entrant sink never stalls routing. Queue figures for flows
 // ([Router.QueueMetrics], [Router.AtCapacity], the flow engine's Metrics) are
-// atomic counters the loop keeps current, readable from any goroutine.
+// atomic counters the loop keeps current, readable from any goroutine. A
+// waiting contact's place in line and expected wait ([Router.Position],
+// [Router.Place], [Router.ExpectedWait]) are read the same way, without the
+// loop: each line keeps an order-statistic tree of its waiting contacts,
+// which the loop updates under a read-write lock held only for that update
+// (O(log n)), and answer intervals in the atomic figures (position.go).
 //
 // # Wiring
 //

@@ -265,6 +265,9 @@ func (r *Router) checkInvariants() error {
 				offered++
 			}
 		}
+		if err := r.checkPositions(l, waiting); err != nil {
+			return err
+		}
 		if waiting+offered != l.byAge.Len() {
 			return fmt.Errorf("line %v: %d waiting + %d offered != %d counted", l.key, waiting, offered, l.byAge.Len())
 		}
@@ -274,6 +277,16 @@ func (r *Router) checkInvariants() error {
 		if got := l.stats.ch[l.key.ch].inQueue.Load(); l.q != nil && got != int64(l.byAge.Len()) {
 			return fmt.Errorf("line %v: figure %d, counted %d", l.key, got, l.byAge.Len())
 		}
+	}
+	counted := 0
+	for _, l := range r.lines {
+		counted += l.byAge.Len()
+	}
+	r.posMu.RLock()
+	indexed := len(r.pos)
+	r.posMu.RUnlock()
+	if indexed != counted {
+		return fmt.Errorf("position index holds %d contacts, lines %d", indexed, counted)
 	}
 	for id, q := range r.queues {
 		if q.inQueue != inLines[q] {
@@ -341,6 +354,40 @@ func (r *Router) checkInvariants() error {
 			if a := r.bestAgentFor(c); a != nil {
 				return fmt.Errorf("contact %s could go to agent %s but waits", c.ID, a.cfg.ID)
 			}
+		}
+	}
+	return nil
+}
+
+// checkPositions verifies l's position index against its levels: every
+// contact counted in l has an entry, the order tree holds exactly the
+// waiting ones, and (for small lines) each rank is the one a scan gives.
+func (r *Router) checkPositions(l *line, waiting int) error {
+	r.posMu.RLock()
+	defer r.posMu.RUnlock()
+	if n := l.order.Len(); n != waiting {
+		return fmt.Errorf("line %v: order tree holds %d, %d waiting", l.key, n, waiting)
+	}
+	var all []*contact
+	for _, lv := range l.levels {
+		all = append(all, lv.h.items...)
+	}
+	for _, c := range l.byAge.items {
+		e := r.pos[c.ID]
+		if e == nil || e != c.pos || e.l != l || e.waiting != (c.state == ContactWaiting) {
+			return fmt.Errorf("contact %s: position entry %+v", c.ID, e)
+		}
+		if !e.waiting || len(all) > 200 {
+			continue
+		}
+		want := 0
+		for _, o := range all {
+			if keyOf(o).less(keyOf(c)) {
+				want++
+			}
+		}
+		if got := l.order.rank(e.node.key); got != want || e.node.key != keyOf(c) {
+			return fmt.Errorf("contact %s: rank %d, want %d", c.ID, got, want)
 		}
 	}
 	return nil

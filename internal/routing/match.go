@@ -178,6 +178,9 @@ func (r *Router) offer(a *agent, c *contact) {
 // connect turns a's offer of c into a connected contact. The caller
 // refreshes a.
 func (r *Router) connect(a *agent, c *contact, s *slot) {
+	if c.line != nil {
+		r.answered(c.line)
+	}
 	r.leave(c)
 	c.state = ContactConnected
 	c.deadline = time.Time{}

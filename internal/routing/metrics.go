@@ -37,6 +37,12 @@ type chanStats struct {
 	inQueue atomic.Int64
 	oldest  atomic.Int64 // EnqueuedAt of the oldest contact in queue (Unix ns); 0: none
 	agents  [numFlags]atomic.Int64
+	// Answer intervals, for expected waits (position.go): the weighted
+	// mean interval (ns) over answers samples, and when the current
+	// interval started (Unix ns; 0 while no contact is in queue).
+	answerMean atomic.Int64
+	answers    atomic.Int64
+	gapStart   atomic.Int64
 }
 
 // Agent flags counted per queue.

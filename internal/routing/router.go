@@ -53,6 +53,11 @@ type Router struct {
 
 	stats atomic.Pointer[statsTable] // read by Metrics from any goroutine
 
+	// pos indexes the contacts counted in lines for Position, read from any
+	// goroutine; the loop changes it and the lines' order trees under posMu.
+	posMu sync.RWMutex
+	pos   map[string]*posEntry
+
 	// Everything below is owned by the Run goroutine.
 	now       time.Time // time of the command or timer being processed
 	custom    []string
@@ -121,6 +126,9 @@ func (r *Router) reset() {
 	}
 	r.armed = time.Time{}
 	r.stats.Store(newStatsTable())
+	r.posMu.Lock()
+	r.pos = map[string]*posEntry{}
+	r.posMu.Unlock()
 }
 
 // Run runs the router's loop until ctx is done. It returns nil then, or

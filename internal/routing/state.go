@@ -34,6 +34,9 @@ type line struct {
 	// byAge holds waiting and offered contacts by real age, for metrics.
 	byAge iheap[*contact]
 	stats *queueStats
+	// order holds the waiting contacts in the order of levels, for
+	// positions (position.go); guarded by Router.posMu.
+	order ostree
 }
 
 type level struct {
@@ -108,11 +111,12 @@ type contact struct {
 	seq   uint64
 	adj   time.Time // EnqueuedAt - AgeAdjust: the routing position
 	state ContactState
-	line  *line  // waiting or offered: the line counting it
-	lvl   *level // waiting: its level in line
-	hidx  int    // index in lvl.h
-	aidx  int    // index in line.byAge
-	agent *agent // offered or connected
+	line  *line     // waiting or offered: the line counting it
+	lvl   *level    // waiting: its level in line
+	hidx  int       // index in lvl.h
+	aidx  int       // index in line.byAge
+	agent *agent    // offered or connected
+	pos   *posEntry // counted in a line: its position entry
 	// gen invalidates the contact's pending timers when it moves.
 	gen      uint64
 	deadline time.Time            // offer timeout
@@ -197,6 +201,7 @@ func (r *Router) join(l *line, c *contact) {
 		l.q.inQueue++
 	}
 	r.lineStats(l, 1)
+	r.posJoin(l, c)
 }
 
 // leave removes c from l entirely.
@@ -214,6 +219,7 @@ func (r *Router) leave(c *contact) {
 	}
 	c.line = nil
 	r.lineStats(l, -1)
+	r.posLeave(l, c)
 }
 
 // wait puts c (already counted in c.line) among the waiting contacts.
@@ -227,6 +233,7 @@ func (r *Router) wait(c *contact) {
 	c.lvl = l.levels[i]
 	c.lvl.h.push(c)
 	c.state = ContactWaiting
+	r.posWait(c)
 }
 
 // unwait takes c out of the waiting contacts (it stays counted in its line).
@@ -234,6 +241,7 @@ func (r *Router) unwait(c *contact) {
 	lv := c.lvl
 	lv.h.remove(c.hidx)
 	c.lvl = nil
+	r.posUnwait(c)
 	if lv.h.Len() == 0 {
 		l := c.line
 		l.levels = slices.DeleteFunc(l.levels, func(x *level) bool { return x == lv })

@@ -25,6 +25,7 @@ var tables = map[core.Kind]string{
 	core.KindQuickConnect:    "quick_connects",
 	core.KindFunction:        "functions",
 	core.KindAgentStatus:     "agent_statuses",
+	core.KindTrunk:           "trunks",
 }
 
 func (s *Store) initRepos() {
@@ -39,6 +40,7 @@ func (s *Store) initRepos() {
 	s.QuickConnects = newRepo[core.QuickConnect](s, core.KindQuickConnect, "name")
 	s.Functions = newRepo[core.Function](s, core.KindFunction, "name")
 	s.AgentStatuses = newRepo[core.AgentStatus](s, core.KindAgentStatus, "name")
+	s.Trunks = newRepo[core.Trunk](s, core.KindTrunk, "name")
 }
 
 // Repo stores one kind of instance-scoped resource. Every method takes the
@@ -230,6 +232,30 @@ func (r *Repo[T, P]) All(ctx context.Context, instanceID string) ([]P, error) {
 		}
 		tok = next
 	}
+}
+
+// everywhere returns every resource of this kind in every instance, by
+// instance then creation order, secrets included: for deployment-wide
+// indexes, never for a client.
+func (r *Repo[T, P]) everywhere(ctx context.Context) ([]P, error) {
+	rows, err := r.s.read.QueryContext(ctx, `SELECT id, instance_id, version, body, secret, created_at, updated_at FROM `+
+		r.table+` ORDER BY instance_id, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list every %s: %w", r.kind, err)
+	}
+	defer rows.Close()
+	var out []P
+	for rows.Next() {
+		v, err := r.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list every %s: %w", r.kind, err)
+	}
+	return out, nil
 }
 
 // Update replaces the stored resource v.ID with v. If expectVersion is not

@@ -61,6 +61,7 @@ type Store struct {
 	QuickConnects    *Repo[core.QuickConnect, *core.QuickConnect]
 	Functions        *Repo[core.Function, *core.Function]
 	AgentStatuses    *Repo[core.AgentStatus, *core.AgentStatus]
+	Trunks           *Repo[core.Trunk, *core.Trunk]
 }
 
 // Options configure Open.

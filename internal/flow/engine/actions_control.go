@@ -21,7 +21,7 @@ func actCompare(r *run, a *flow.Action) step {
 		// A literal compares as itself; the validator warns about it.
 		return result(raw)
 	}
-	v, _ := r.c.Lookup(p)
+	v, _ := r.lookup(p)
 	return result(jsonpath.ToString(v))
 }
 

@@ -148,6 +148,30 @@ type Metrics interface {
 	AtCapacity(ctx context.Context, q *core.Queue) (bool, error)
 }
 
+// QueuePosition is where one contact waits in its queue.
+type QueuePosition struct {
+	// Position is the contact's place among the contacts waiting in its
+	// queue on its channel, in the order they are served: 1 is next. A
+	// contact being offered to an agent is at 1.
+	Position int
+	// EstimatedWait is how long the contact may still wait; it means
+	// something only when EstimateKnown is true (there is no estimate
+	// before the queue has answered a contact, or while no agent is
+	// staffed for it).
+	EstimatedWait time.Duration
+	EstimateKnown bool
+}
+
+// ContactQueueMetrics is an optional interface of Metrics: the position
+// and estimated wait of one queued contact, for $.Queue.PositionInQueue,
+// $.Queue.EstimatedWaitTime and $.Queue.EstimatedWaitMinutes. ok is false
+// when the contact is not waiting in the queue q names (q.Channel, if set,
+// must be the contact's channel too). The engine calls it each time a flow
+// reads one of those values, so it must be cheap.
+type ContactQueueMetrics interface {
+	ContactPosition(ctx context.Context, q MetricsQuery, contactID string) (pos QueuePosition, ok bool, err error)
+}
+
 // Clock tells the time.
 type Clock interface{ Now() time.Time }
 

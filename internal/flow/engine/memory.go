@@ -376,13 +376,54 @@ func (m *Memory) Agent(_ context.Context, ref Ref) (*core.User, error) {
 
 // MemoryMetrics is an in-memory Metrics: figures set per queue (or agent)
 // ID, zero for others. A queue is at capacity when it has a MaxContacts and
-// at least that many contacts in queue. It is safe for concurrent use.
+// at least that many contacts in queue. Contacts' positions are set with
+// SetPosition. It is safe for concurrent use.
 type MemoryMetrics struct {
-	mu sync.Mutex
-	m  map[string]QueueMetrics
+	mu  sync.Mutex
+	m   map[string]QueueMetrics
+	pos map[string]memoryPosition // by contact ID
 }
 
-var _ Metrics = (*MemoryMetrics)(nil)
+type memoryPosition struct {
+	queueID string
+	p       QueuePosition
+}
+
+var (
+	_ Metrics             = (*MemoryMetrics)(nil)
+	_ ContactQueueMetrics = (*MemoryMetrics)(nil)
+)
+
+// SetPosition sets where contact contactID waits in the queue (or agent
+// queue) with id; a Position below 1 removes it.
+func (mm *MemoryMetrics) SetPosition(id, contactID string, p QueuePosition) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	if p.Position < 1 {
+		delete(mm.pos, contactID)
+		return
+	}
+	if mm.pos == nil {
+		mm.pos = map[string]memoryPosition{}
+	}
+	mm.pos[contactID] = memoryPosition{queueID: id, p: p}
+}
+
+// ContactPosition implements ContactQueueMetrics: the position set for the
+// contact, if it was set for q's queue (or agent).
+func (mm *MemoryMetrics) ContactPosition(_ context.Context, q MetricsQuery, contactID string) (QueuePosition, bool, error) {
+	mm.mu.Lock()
+	defer mm.mu.Unlock()
+	id := q.AgentID
+	if q.Queue != nil {
+		id = q.Queue.ID
+	}
+	mp, ok := mm.pos[contactID]
+	if !ok || mp.queueID != id {
+		return QueuePosition{}, false, nil
+	}
+	return mp.p, true, nil
+}
 
 // Set sets the figures of the queue or agent with id.
 func (mm *MemoryMetrics) Set(id string, q QueueMetrics) {

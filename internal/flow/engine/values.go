@@ -21,7 +21,7 @@ func (r *run) text(s string) string {
 	if !strings.Contains(s, "$") {
 		return s
 	}
-	return jsonpath.Interpolate(s, r.c.Lookup)
+	return jsonpath.Interpolate(s, r.lookup)
 }
 
 // dynamic resolves a static value or one JSONPath that is the whole value.
@@ -35,7 +35,7 @@ func (r *run) dynamic(s string) (v string, ok bool) {
 	if err != nil {
 		return s, true // "$5.00" and the like are literals
 	}
-	x, found := r.c.Lookup(p)
+	x, found := r.lookup(p)
 	if !found {
 		return "", false
 	}

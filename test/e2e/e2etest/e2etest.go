@@ -11,6 +11,7 @@ package e2etest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -118,7 +120,13 @@ func StartNoWait(tb testing.TB, bin string, o Options) *Server {
 		o.Name = "server"
 	}
 	addr := FreeAddr(tb)
-	args := append([]string{"serve", "--data", o.DataDir, "--http", addr}, o.Args...)
+	args := []string{"serve", "--data", o.DataDir, "--http", addr}
+	if !slices.ContainsFunc(o.Args, func(a string) bool { return a == "--sip" || strings.HasPrefix(a, "--sip=") }) {
+		// Tests run servers side by side: each gets its own SIP port
+		// (SIPAddr reads it from the log) instead of the default 5060.
+		args = append(args, "--sip", "127.0.0.1:0")
+	}
+	args = append(args, o.Args...)
 	s := &Server{tb: tb, name: o.Name, log: &logBuffer{}, done: make(chan struct{}),
 		DataDir: o.DataDir, Addr: addr, URL: "http://" + addr}
 	s.cmd = exec.Command(bin, args...)
@@ -142,6 +150,30 @@ func StartNoWait(tb testing.TB, bin string, o Options) *Server {
 		}
 	})
 	return s
+}
+
+// SIPAddr waits until the process logs the address its SIP server listens
+// on and returns it (host:port).
+func (s *Server) SIPAddr(timeout time.Duration) string {
+	s.tb.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		for _, line := range strings.Split(s.log.String(), "\n") {
+			if !strings.Contains(line, `"sip listening"`) {
+				continue
+			}
+			var rec struct {
+				Addr string `json:"addr"`
+			}
+			if err := json.Unmarshal([]byte(line), &rec); err == nil && rec.Addr != "" {
+				return rec.Addr
+			}
+		}
+		if time.Now().After(deadline) || s.Exited() {
+			s.tb.Fatalf("%s: no \"sip listening\" in the log", s.name)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // WaitReady polls /readyz until it answers 200, failing the test if the
