@@ -48,6 +48,12 @@ unit:
 e2e: build
 	SWITCHBOARD_E2E_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -tags e2e ./test/e2e/... ./bench/chatload/
 
+# Speech recognition (pocketsphinx, cgo): not part of `test`, since it needs
+# libpocketsphinx-dev, pocketsphinx-en-us and flite installed.
+.PHONY: test-asr
+test-asr:
+	$(GO) test -count=1 -tags pocketsphinx ./internal/speech/ ./internal/voice/
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench/...
 

@@ -310,6 +310,8 @@ var happyPaths = []scenario{
 		setup: seedContacts, status: 200,
 		want: []string{`"id":"{a.ended}"`, `"state":"ENDED"`, `"disconnectReason":"CUSTOMER_DISCONNECT"`, `"recordedAt":"`,
 			`"agent":{"id":"{a.user}"`, `"afterContactWorkDurationSeconds":`}},
+	{name: "download a contact's call recording", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.recorded}/recording", key: "a",
+		setup: seedRecording, status: 200, check: checkRecordingBody},
 	// Agent login.
 	{name: "a user logs in with the instance alias, username and password", method: "POST", path: "/api/v1/auth/login",
 		setup: setAlicePassword, body: `{"instanceId":"{a.alias}","username":"alice","password":"correct horse battery"}`,

@@ -30,6 +30,7 @@ import (
 	"github.com/switchboard-cc/switchboard/internal/contact"
 	"github.com/switchboard-cc/switchboard/internal/core"
 	"github.com/switchboard-cc/switchboard/internal/hours"
+	"github.com/switchboard-cc/switchboard/internal/objectstore"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
@@ -68,11 +69,19 @@ type testEnv struct {
 	logs     *logSink
 	admin    string // a deployment-admin key
 	adminID  string
+
+	// recordings holds the call recordings GET .../recording serves.
+	recordings *objectstore.FS
 }
 
 func newTestEnv(t *testing.T, st *store.Store) *testEnv {
 	t.Helper()
 	e := &testEnv{st: st, logs: &logSink{}, contacts: contact.New(st, contact.Options{Logger: slog.New(slog.DiscardHandler)})}
+	recordings, err := objectstore.NewFS(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.recordings = recordings
 	e.srv = New(Options{
 		Store:        st,
 		Logger:       slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -82,6 +91,7 @@ func newTestEnv(t *testing.T, st *store.Store) *testEnv {
 		Checks:       map[string]Check{"store": st.Ping},
 		Chats:        fakeChats,
 		Contacts:     e.contacts,
+		Recordings:   recordings,
 	})
 	e.admin, e.adminID = newKey(t, st, "", "deployment admin")
 	return e

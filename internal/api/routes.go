@@ -62,6 +62,7 @@ func (s *Server) apiRoutes() []route {
 	rs = append(rs, crud(s, kindSpec[agentStatusT, *agentStatusT]{path: "agent-statuses", tag: "Agent statuses", one: "AgentStatus", repo: s.st.AgentStatuses, prepare: prepareAgentStatus})...)
 	rs = append(rs, s.webhookRoutes()...)
 	rs = append(rs, s.contactRoutes()...)
+	rs = append(rs, s.recordingRoutes()...)
 	rs = append(rs, s.loginRoutes()...)
 	return rs
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/switchboard-cc/switchboard/internal/agent"
+	"github.com/switchboard-cc/switchboard/internal/objectstore"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
@@ -58,6 +59,9 @@ type Options struct {
 	// Transcripts reads chat transcripts (GET .../contacts/{id}/transcript);
 	// nil means the store's (Store.ChatBackend), where the chat service keeps them.
 	Transcripts ChatTranscripts
+	// Recordings holds call recordings (GET .../contacts/{id}/recording);
+	// nil: that route answers 404.
+	Recordings objectstore.Store
 }
 
 // Server is the HTTP front of the API.
@@ -76,6 +80,7 @@ type Server struct {
 	contacts  ContactService
 	// transcripts is never nil on a Server built by New.
 	transcripts ChatTranscripts
+	recordings  objectstore.Store
 	draining    atomic.Bool
 
 	reqs     *prometheus.CounterVec
@@ -97,7 +102,8 @@ func New(o Options) *Server {
 		o.Transcripts = o.Store.ChatBackend()
 	}
 	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version,
-		flowCheck: o.FlowCheck, agentAuth: o.AgentAuth, chats: o.Chats, contacts: o.Contacts, transcripts: o.Transcripts}
+		flowCheck: o.FlowCheck, agentAuth: o.AgentAuth, chats: o.Chats, contacts: o.Contacts, transcripts: o.Transcripts,
+		recordings: o.Recordings}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "switchboard_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})

@@ -76,11 +76,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 	if a.cc, err = newContactCenter(a); err != nil {
 		return nil, err
 	}
+	recordings, err := recordingStore(cfg.DataDir) // voice_record.go
+	if err != nil {
+		return nil, err
+	}
 	a.API = api.New(api.Options{
 		Store: a.Store, Logger: log, Registry: a.reg, MaxBodyBytes: cfg.MaxBodyBytes, Version: Version,
 		Checks:    map[string]api.Check{"store": a.Store.Ping, "bus": a.Bus.Ready, "contact center": a.cc.ready},
 		FlowCheck: api.CheckFlow,
 		AgentAuth: a.cc.auth, Handlers: a.cc.handlers(), Chats: a.cc, Contacts: a.cc.contacts,
+		Recordings: recordings,
 	})
 	a.ln, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -150,6 +155,8 @@ func (a *App) Run(ctx context.Context) error {
 		a.log.Error("a role failed; shutting down", "err", runErr)
 	}
 	a.API.Drain()
+	// Calls first, while HTTP still serves the agents who have them.
+	a.cc.drainCalls(a.cfg.ShutdownTimeout)
 	httpCancel()
 	httpWG.Wait()
 	ccCancel()
@@ -223,6 +230,15 @@ func (a *App) bootstrapAdmin(ctx context.Context) error {
 	return nil
 }
 
+// demoCall says how to call the demo number from this machine.
+func (a *App) demoCall() string {
+	if a.cfg.SIPAddr == "off" {
+		return ""
+	}
+	return fmt.Sprintf("  Call it:      any SIP phone on this machine (trunk %q admits 127.0.0.1), e.g.\n"+
+		"                baresip -e \"/dial sip:%s@%s\"\n", demo.LocalTrunk, demo.Number, a.cfg.SIPAddr)
+}
+
 func (a *App) printDemo(res *demo.Result) {
 	base := "http://" + a.Addr()
 	fmt.Fprintf(os.Stderr, `
@@ -235,7 +251,7 @@ func (a *App) printDemo(res *demo.Result) {
     Phone number: %[8]s -> flow "Demo inbound"
     Metrics:      %[1]s/metrics   Health: %[1]s/readyz
   Try: curl -H "Authorization: Bearer $(cat %[2]s)" %[1]s/api/v1/instances/%[3]s/queues
-
+%[9]s
 `, base, filepath.Join(a.cfg.DataDir, "admin.token"), res.InstanceID, res.Agent.Username, res.Agent.Password,
-		res.Supervisor.Username, res.Supervisor.Password, demo.Number)
+		res.Supervisor.Username, res.Supervisor.Password, demo.Number, a.demoCall())
 }

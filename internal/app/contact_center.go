@@ -90,10 +90,18 @@ func newContactCenter(a *App) (*contactCenter, error) {
 	a.Store.OnChange(cc.storeChanged)
 	cc.agentEvents = newAgentEvents(a.Bus, a.log)
 	cc.auth = agent.NewAuthenticator(a.Store.Users, agent.AuthConfig{Store: a.Store, Logger: a.log})
-	if cc.voice, err = newVoiceChannel(cc, a.cfg); err != nil {
+	if cc.voice, err = newVoiceChannel(cc, a.cfg, a.reg); err != nil {
 		return nil, fmt.Errorf("voice: %w", err)
 	}
 	return cc, nil
+}
+
+// drainCalls is the first phase of a graceful stop for calls: no new ones,
+// and up to timeout for those in progress to end.
+func (cc *contactCenter) drainCalls(timeout time.Duration) {
+	if cc.voice != nil {
+		cc.voice.drain(timeout)
+	}
 }
 
 // handlers are the HTTP handlers the API server mounts.
@@ -512,6 +520,11 @@ func (cc *contactCenter) runFlow(ctx context.Context, c *contact.Contact, lf *en
 			log.Warn("flow: route", "err", err)
 			end(contact.OtherDisconnect)
 		}
+	case engine.OutcomeTransferToPhoneNumber:
+		if h, ok := leg.(handedOverLeg); ok && h.handedOver() {
+			return // the caller is bridged to the number: the call ends the contact (voice_dial.go)
+		}
+		end(contact.ContactFlowDisconnect)
 	case engine.OutcomeError:
 		log.Warn("flow ended in error", "err", o.Err)
 		end(contact.ContactFlowDisconnect)

@@ -304,6 +304,16 @@ func (cc *contactCenter) runQueueFlow(ctx context.Context, w *queueWait) {
 		cc.endFromQueue(ctx, w, log)
 	case engine.OutcomeTransferToQueue:
 		cc.transferFromQueue(ctx, w, o.Queue, log)
+	case engine.OutcomeTransferToPhoneNumber:
+		if h, ok := w.leg.(handedOverLeg); ok && h.handedOver() {
+			// Bridged to the number (voice_dial.go): out of the queue, so
+			// no agent is offered it; the call ends the contact.
+			if err := w.inst.router.EndContact(ctx, w.id); err != nil && !errors.Is(err, routing.ErrUnknownContact) {
+				log.Warn("queue flow: leave the router", "err", err)
+			}
+			return
+		}
+		log.Warn("queue flow: outcome not carried out on this channel; the contact keeps waiting", "outcome", o.Type)
 	default:
 		log.Warn("queue flow: outcome not carried out on this channel; the contact keeps waiting", "outcome", o.Type)
 	}

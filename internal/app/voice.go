@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard-cc/switchboard/internal/audio"
 	"github.com/switchboard-cc/switchboard/internal/config"
 	"github.com/switchboard-cc/switchboard/internal/contact"
@@ -59,8 +61,12 @@ type voiceChannel struct {
 	moh    []int16
 	public netip.Addr // our address in SDP
 
-	srv   atomic.Pointer[sip.Server]
-	calls sync.WaitGroup
+	flowsMu sync.Mutex
+	flows   map[flowKey]*engine.LoadedFlow // parsed published versions of numbers' flows
+
+	srv     atomic.Pointer[sip.Server]
+	calls   sync.WaitGroup
+	metrics *voiceMetrics
 }
 
 // Defaults of the queue's built-in treatment.
@@ -70,7 +76,7 @@ const (
 	announceEvery = 45 * time.Second
 )
 
-func newVoiceChannel(cc *contactCenter, cfg config.Config) (*voiceChannel, error) {
+func newVoiceChannel(cc *contactCenter, cfg config.Config, reg prometheus.Registerer) (*voiceChannel, error) {
 	if cfg.SIPAddr == "off" {
 		return nil, nil
 	}
@@ -97,7 +103,8 @@ func newVoiceChannel(cc *contactCenter, cfg config.Config) (*voiceChannel, error
 		return nil, fmt.Errorf("--rtp-ports: %w", err)
 	}
 	v := &voiceChannel{cc: cc, log: cc.log.With("channel", "voice"), cfg: cfg, ports: ports,
-		trunks: newTrunkCache(cc.st), moh: audio.MusicOnHold(), public: public, asr: speech.DefaultASR(cc.log)}
+		trunks: newTrunkCache(cc.st), moh: audio.MusicOnHold(), public: public, asr: speech.DefaultASR(cc.log),
+		metrics: newVoiceMetrics(reg), flows: map[flowKey]*engine.LoadedFlow{}}
 	cache := cfg.SpeechCache
 	if cache == "" {
 		cache = filepath.Join(cfg.DataDir, "speech")
@@ -142,6 +149,30 @@ func (v *voiceChannel) run(ctx context.Context) error {
 	return err
 }
 
+// drain refuses new calls and waits, up to timeout, for the calls in
+// progress to end (logging how many are left every 5 s). Whatever is left
+// then is hung up when the contact center stops.
+func (v *voiceChannel) drain(timeout time.Duration) {
+	srv := v.srv.Load()
+	if srv == nil {
+		return
+	}
+	srv.Drain()
+	deadline := time.Now().Add(timeout)
+	lastLog := time.Time{}
+	for n := srv.ActiveCalls(); n > 0; n = srv.ActiveCalls() {
+		if time.Now().After(deadline) {
+			v.log.Warn("draining: calls still up at the deadline; hanging them up", "calls", n)
+			return
+		}
+		if time.Since(lastLog) >= 5*time.Second {
+			v.log.Info("draining: waiting for calls to end", "calls", n, "deadline", deadline.Format(time.RFC3339))
+			lastLog = time.Now()
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // Admit implements sip.Handler: a trunk must admit the source address, or
 // the caller must pass one of the trunks' digest challenges. Nothing about
 // numbers is revealed before that.
@@ -184,6 +215,7 @@ func (v *voiceChannel) Admit(ctx context.Context, r sip.Request) sip.Admission {
 	if len(digest) > 0 {
 		return sip.Admission{Digest: digest}
 	}
+	v.metrics.calls.WithLabelValues("403").Inc()
 	return sip.Admission{Status: 403}
 }
 
@@ -202,12 +234,14 @@ func dialled(r sip.Request) string {
 func (v *voiceChannel) HandleCall(ctx context.Context, in *sip.InboundCall) {
 	v.calls.Add(1)
 	defer v.calls.Done()
+	v.metrics.active.Inc()
+	defer v.metrics.active.Dec()
 	req := in.Request()
 	log := v.log.With("call_id", req.CallID, "from", req.FromUser, "source", req.Source.String())
 	trunk := v.trunks.get(ctx, in.Trunk())
 	if trunk == nil {
 		log.Warn("sip: admitted call without a trunk")
-		_ = in.Reject(403, "Forbidden")
+		v.reject(in, 403, "Forbidden")
 		return
 	}
 	number := dialled(req)
@@ -218,40 +252,40 @@ func (v *voiceChannel) HandleCall(ctx context.Context, in *sip.InboundCall) {
 		// instance's number: a trunk learns nothing about other tenants.
 		if err != nil && !errors.Is(err, store.ErrNotFound) {
 			log.Error("sip: route number", "err", err)
-			_ = in.Reject(503, "Service Unavailable")
+			v.reject(in, 503, "Service Unavailable")
 			return
 		}
 		log.Info("call to a number this trunk does not serve")
-		_ = in.Reject(404, "Not Found")
+		v.reject(in, 404, "Not Found")
 		return
 	}
 	lf, err := v.publishedFlow(ctx, route)
 	if err != nil {
 		log.Warn("call to a number without a published flow", "err", err)
-		_ = in.Reject(480, "Temporarily Unavailable")
+		v.reject(in, 480, "Temporarily Unavailable")
 		return
 	}
 	if _, err := v.cc.instance(ctx, route.InstanceID); err != nil {
 		log.Warn("sip: instance unavailable", "err", err)
-		_ = in.Reject(503, "Service Unavailable")
+		v.reject(in, 503, "Service Unavailable")
 		return
 	}
 	offer, err := media.ParseSDP(in.Offer())
 	if err != nil {
 		log.Info("sip: unusable SDP offer", "err", err)
-		_ = in.Reject(488, "Not Acceptable Here")
+		v.reject(in, 488, "Not Acceptable Here")
 		return
 	}
 	neg, err := media.Answer(offer, trunkCodecs(trunk))
 	if err != nil {
 		log.Info("sip: no common codec", "err", err)
-		_ = in.Reject(488, "Not Acceptable Here")
+		v.reject(in, 488, "Not Acceptable Here")
 		return
 	}
 	conn, err := v.ports.Open()
 	if err != nil {
 		log.Error("sip: no RTP ports", "err", err)
-		_ = in.Reject(503, "Service Unavailable")
+		v.reject(in, 503, "Service Unavailable")
 		return
 	}
 	sess := media.NewSession(media.SessionConfig{Conn: conn, Remote: neg.Remote, Codec: neg.Codec, DTMF: neg.DTMF,
@@ -265,14 +299,16 @@ func (v *voiceChannel) HandleCall(ctx context.Context, in *sip.InboundCall) {
 		Voice:            &contact.VoiceDetails{TrunkID: trunk.ID, TrunkName: trunk.Name, SIPCallID: req.CallID, Codec: neg.Codec.Name}})
 	if err != nil {
 		log.Error("sip: create contact", "err", err)
-		_ = in.Reject(500, "Server Internal Error")
+		v.reject(in, 500, "Server Internal Error")
 		return
 	}
 	log = log.With("contact", c.ID)
 	call := &call{v: v, in: in, sess: sess, inst: route.InstanceID, id: c.ID, log: log,
 		origin: media.Origin{SessionID: rand.Uint64() >> 1, Version: 1}}
+	call.rec = newCallRecording(call)
 	call.p = voice.New(voice.Config{TTS: v.tts, ASR: v.asr, Prompt: v.promptAudio(route.InstanceID),
-		DefaultVoice: v.cfg.TTSVoice, Logger: log}, sess)
+		DefaultVoice: v.cfg.TTSVoice, Record: call.rec.set, Dial: call.dial, Logger: log}, call.rec.media())
+	call.rec.listen = call.p.ListenAudio
 	callCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	call.ctx = callCtx
@@ -319,6 +355,14 @@ func (v *voiceChannel) HandleCall(ctx context.Context, in *sip.InboundCall) {
 	call.finish()
 }
 
+// reject refuses a call before it is answered.
+func (v *voiceChannel) reject(in *sip.InboundCall, code int, reason string) {
+	v.metrics.calls.WithLabelValues(fmt.Sprint(code)).Inc()
+	if err := in.Reject(code, reason); err != nil {
+		v.log.Debug("sip: reject", "call_id", in.CallID(), "status", code, "err", err)
+	}
+}
+
 // publishedFlow loads the published version of the number's flow.
 func (v *voiceChannel) publishedFlow(ctx context.Context, route store.NumberRoute) (*engine.LoadedFlow, error) {
 	if route.FlowID == "" {
@@ -331,6 +375,13 @@ func (v *voiceChannel) publishedFlow(ctx context.Context, route store.NumberRout
 	if f.PublishedVersion == 0 {
 		return nil, fmt.Errorf("flow %s is not published", f.Name)
 	}
+	key := flowKey{id: f.ID, version: f.PublishedVersion}
+	v.flowsMu.Lock()
+	lf := v.flows[key]
+	v.flowsMu.Unlock()
+	if lf != nil {
+		return lf, nil
+	}
 	fv, err := v.cc.st.FlowVersion(ctx, route.InstanceID, f.ID, f.PublishedVersion)
 	if err != nil {
 		return nil, err
@@ -339,8 +390,24 @@ func (v *voiceChannel) publishedFlow(ctx context.Context, route store.NumberRout
 	if err != nil {
 		return nil, fmt.Errorf("flow %s version %d: %w", f.Name, fv.Version, err)
 	}
-	return &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}, nil
+	lf = &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}
+	v.flowsMu.Lock()
+	if len(v.flows) >= maxCachedFlows {
+		clear(v.flows) // simple bound: numbers' flows are few, versions change rarely
+	}
+	v.flows[key] = lf
+	v.flowsMu.Unlock()
+	return lf, nil
 }
+
+// flowKey names a published flow version: a version never changes, so its
+// parsed form is kept (the engine only reads it).
+type flowKey struct {
+	id      string
+	version int
+}
+
+const maxCachedFlows = 512
 
 // promptAudio reads an uploaded prompt's audio as 8 kHz PCM.
 func (v *voiceChannel) promptAudio(instanceID string) func(ctx context.Context, p *core.Prompt) ([]int16, error) {
@@ -388,6 +455,8 @@ type call struct {
 	in   *sip.InboundCall
 	sess *media.Session
 	p    *voice.Participant
+	rec  *callRecording // voice_record.go
+	xfer thirdParty     // voice_dial.go
 	inst string
 	id   string // the contact
 	log  *slog.Logger
@@ -441,10 +510,12 @@ func (c *call) finish() {
 	c.mu.Lock()
 	reason, by, cause := c.reason, c.by, c.cause
 	c.mu.Unlock()
+	c.rec.finish(ctx) // while the contact is still up, so its record shows the recording
 	if inst, err := c.v.cc.instance(ctx, c.inst); err == nil {
 		_ = inst.router.EndContact(ctx, c.id) // if it waits in a queue
 	}
 	st := c.sess.Stats()
+	c.v.metrics.ended(cause, st)
 	if _, err := c.v.cc.contacts.HangUp(ctx, c.inst, c.id, reason, contact.VoiceDetails{DisconnectedBy: by, HangupCause: cause,
 		PacketsSent: st.PacketsSent, PacketsReceived: st.PacketsReceived}); err != nil {
 		c.log.Warn("call: record the hang-up", "err", err)
@@ -523,7 +594,7 @@ func (c *call) idle(ctx context.Context, w *queueWait) {
 			c.announcePosition(ctx, w)
 		}
 		mctx, cancel := context.WithTimeout(ctx, announceEvery)
-		_ = media.Loop(mctx, c.sess, c.v.moh)
+		_ = media.Loop(mctx, c.rec.media(), c.v.moh)
 		cancel()
 	}
 }

@@ -130,7 +130,8 @@ type Session struct {
 	dtmfPush sync.Mutex // serialises pushes to dtmfCh
 	dtmfCh   chan rune
 
-	onAudio atomic.Pointer[func(Frame)]
+	onAudio  atomic.Pointer[func(Frame)]
+	onPacket atomic.Pointer[func(Packet)] // bridge.go
 
 	packetsSent, packetsReceived atomic.Uint64
 	bytesSent, bytesReceived     atomic.Uint64
@@ -342,6 +343,9 @@ func (s *Session) handleRTP(pkt *rtp.Packet, b []byte, src netip.AddrPort, now t
 	case isDTMF:
 		s.handleDTMF(pkt.Timestamp, pkt.Payload)
 	case isAudio:
+		if fn := s.onPacket.Load(); fn != nil {
+			(*fn)(Packet{Codec: codec, Seq: pkt.SequenceNumber, Timestamp: pkt.Timestamp, Payload: pkt.Payload, Arrived: now})
+		}
 		if fn := s.onAudio.Load(); fn != nil {
 			pcm := codec.Decode(make([]int16, 0, len(pkt.Payload)), pkt.Payload)
 			(*fn)(Frame{Seq: pkt.SequenceNumber, Timestamp: pkt.Timestamp, PCM: pcm, Arrived: now})

@@ -409,6 +409,11 @@ func (s *Server) onInvite(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 400, "Missing Contact header")
 		return
 	}
+	if s.draining.Load() {
+		// Draining (Drain): calls in progress go on, new ones go elsewhere (RFC 3261 §21.5.4).
+		s.respond(tx, req, 503, "Service Unavailable", sip.NewHeader("Retry-After", "30"))
+		return
+	}
 	s.respond(tx, req, 100, "Trying")
 
 	info := requestInfo(req)

@@ -25,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/emiago/sipgo"
@@ -79,6 +80,7 @@ type Server struct {
 	outCalls map[string]*OutboundCall // by dialog ID
 	closing  bool
 	ran      bool
+	draining atomic.Bool // Drain: new INVITEs get 503
 	// work tracks every goroutine that runs our code: request handlers (sipgo's transaction
 	// layer starts them, we count them), call goroutines and their watchers.
 	work sync.WaitGroup
@@ -286,6 +288,11 @@ func (s *Server) Run(ctx context.Context) error {
 	serving.Wait()
 	return err
 }
+
+// Drain makes the server refuse new calls (503 with Retry-After) while the
+// calls in progress go on: the first phase of a graceful shutdown, before
+// Run's ctx ends and the remaining calls are hung up.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // Close stops a server that is not running (or makes a running one stop taking calls and hang
 // up; Run still returns only when its ctx ends or a listener fails). Safe to call more than once.

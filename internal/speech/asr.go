@@ -30,3 +30,15 @@ func (NoASR) Recognize(context.Context, <-chan []int16, Grammar) (string, error)
 }
 
 var errNoASR = fmt.Errorf("speech recognition unavailable: built without -tags pocketsphinx: %w", ErrUnavailable)
+
+// Available reports whether asr can recognise anything: false for nil and
+// for NoASR (the recognizer of a build without -tags pocketsphinx, or of one
+// whose model is missing), so callers can offer speech input only when it
+// works and stay with DTMF otherwise.
+func Available(asr ASR) bool {
+	switch asr.(type) {
+	case nil, NoASR, *NoASR:
+		return false
+	}
+	return true
+}

@@ -15,6 +15,9 @@ func TestDefaultASRIsNoASR(t *testing.T) {
 	if _, ok := a.(NoASR); !ok {
 		t.Fatalf("DefaultASR = %T, want NoASR", a)
 	}
+	if Available(a) {
+		t.Error("Available(DefaultASR) in the default build")
+	}
 	if !strings.Contains(log.String(), "built without -tags pocketsphinx") {
 		t.Errorf("log: %q", log.String())
 	}

@@ -19,6 +19,9 @@ func newTestASR(t testing.TB) *Pocketsphinx {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
+	if !Available(p) {
+		t.Fatal("Available(Pocketsphinx) = false")
+	}
 	return p
 }
 

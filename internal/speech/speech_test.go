@@ -553,6 +553,11 @@ func TestNoASR(t *testing.T) {
 	if !errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "built without -tags pocketsphinx") {
 		t.Errorf("NoASR: %v", err)
 	}
+	for _, a := range []ASR{nil, NoASR{}, &NoASR{}} {
+		if Available(a) {
+			t.Errorf("Available(%T) = true", a)
+		}
+	}
 }
 
 func BenchmarkSynthesizeCached(b *testing.B) {

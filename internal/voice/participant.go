@@ -3,6 +3,9 @@
 // call's media session and collects the caller's keys (RFC 4733 DTMF or SIP
 // INFO) with the timeouts, terminator and barge-in that IVRs have.
 //
+// Menus also take spoken answers when the deployment has a speech
+// recognizer (listen.go).
+//
 // It knows nothing of SIP or of contacts: the channel (internal/app) opens
 // the call, gives the participant its media, and runs the flows.
 package voice
@@ -40,7 +43,16 @@ type Config struct {
 	Prompt func(ctx context.Context, p *core.Prompt) ([]int16, error)
 	// DefaultVoice is the text-to-speech voice of messages that name none.
 	DefaultVoice string
-	Logger       *slog.Logger
+	// Record, if set, applies UpdateContactRecordingBehavior to the call
+	// at once (start or pause the recording); nil leaves the behaviour on
+	// the contact only.
+	Record func(ctx context.Context, r engine.Recording) error
+	// Dial calls a third party and connects the caller to it
+	// (TransferParticipantToThirdParty), with the contract of
+	// engine.ThirdPartyDialer. nil means the channel cannot place calls:
+	// Dial fails with engine.ErrCallFailed.
+	Dial   func(ctx context.Context, req engine.ThirdPartyRequest) error
+	Logger *slog.Logger
 }
 
 // Defaults of an input block that sets none (Amazon Connect's).
@@ -55,20 +67,39 @@ type Participant struct {
 	cfg Config
 	m   Media
 	log *slog.Logger
+	in  *fanout // the caller's audio; nil when m is not an AudioSource
 }
 
 var (
-	_ engine.Participant     = (*Participant)(nil)
-	_ engine.IterativePlayer = (*Participant)(nil)
+	_ engine.Participant         = (*Participant)(nil)
+	_ engine.IterativePlayer     = (*Participant)(nil)
+	_ engine.RecordingController = (*Participant)(nil)
+	_ engine.ThirdPartyDialer    = (*Participant)(nil)
 )
 
-// New returns the participant of the call whose media is m.
+// New returns the participant of the call whose media is m. When m
+// delivers the caller's audio (AudioSource, as *media.Session does), New
+// takes its sink: use ListenAudio to get the audio too.
 func New(cfg Config, m Media) *Participant {
 	log := cfg.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Participant{cfg: cfg, m: m, log: log}
+	p := &Participant{cfg: cfg, m: m, log: log}
+	if src, ok := m.(AudioSource); ok {
+		p.in = &fanout{}
+		src.OnAudio(p.in.deliver)
+	}
+	return p
+}
+
+// SetRecording implements engine.RecordingController through
+// Config.Record.
+func (p *Participant) SetRecording(ctx context.Context, r engine.Recording) error {
+	if p.cfg.Record == nil {
+		return nil
+	}
+	return p.cfg.Record(ctx, r)
 }
 
 // Render turns a message into 8 kHz PCM: text and SSML through TTS, an
@@ -106,7 +137,13 @@ func (p *Participant) Play(ctx context.Context, msg engine.Message) error {
 // with '*' starting again unless DisableCancelKey. A key pressed while the
 // prompt plays stops it (barge-in) and counts. The timeout for the first
 // key runs from the end of the prompt. Keys pressed before the block
-// started are dropped.
+// started are dropped. A menu whose conditions expect values also listens
+// for them spoken after the prompt, when speech recognition is available
+// and the media delivers the caller's audio (see listen.go): the value
+// heard is returned as the flow spelled it ("two" as "2", "sales" as
+// "Sales"). If the caller spoke but matched nothing before the time ran
+// out, the block ends with "" (NoMatchingCondition) instead of
+// ErrInputTimeout.
 func (p *Participant) Input(ctx context.Context, req engine.InputRequest) (string, error) {
 	if req.Kind == engine.InputUtterance {
 		return p.utterance(ctx, req)
@@ -137,11 +174,17 @@ func (p *Participant) Input(ctx context.Context, req engine.InputRequest) (strin
 		timer   *time.Timer
 		timeout <-chan time.Time
 		playing = true
+		// Speech input (listen.go): lis hears the caller after the prompt.
+		lis       *listener
+		talking   bool // an utterance is being recognised
+		timedOut  bool // the first-input timeout fired while talking
+		unmatched bool // an utterance matched nothing expected
 	)
 	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
+		lis.stop()
 	}()
 	arm := func(d time.Duration) {
 		if timer == nil {
@@ -162,6 +205,26 @@ func (p *Participant) Input(ctx context.Context, req engine.InputRequest) (strin
 			}
 			if digits.Len() == 0 {
 				arm(first)
+			}
+			if lis == nil && p.hearsSpeech(req) {
+				lis = p.listen(ctx, req.Expected)
+			}
+		case h := <-lis.heard():
+			if h.started {
+				talking = true
+				continue
+			}
+			talking = false
+			if h.err == nil {
+				return h.text, nil
+			}
+			if errors.Is(h.err, speech.ErrNoMatch) {
+				unmatched = true
+			} else {
+				p.log.Warn("voice: speech input failed; keys only", "err", h.err)
+			}
+			if timedOut {
+				return p.noInput(unmatched)
 			}
 		case d := <-p.m.DTMF():
 			if playing {
@@ -186,11 +249,25 @@ func (p *Participant) Input(ctx context.Context, req engine.InputRequest) (strin
 			arm(inter)
 		case <-timeout:
 			if digits.Len() == 0 {
-				return "", engine.ErrInputTimeout
+				if talking { // let the caller finish
+					timedOut = true
+					continue
+				}
+				return p.noInput(unmatched)
 			}
 			return digits.String(), nil
 		}
 	}
+}
+
+// noInput ends an input block that got no key: "" (no condition matches)
+// when the caller said something that was not expected, else
+// ErrInputTimeout.
+func (p *Participant) noInput(unmatched bool) (string, error) {
+	if unmatched {
+		return "", nil
+	}
+	return "", engine.ErrInputTimeout
 }
 
 // utterance plays the prompt and asks the speech recogniser.
@@ -279,4 +356,12 @@ func (p *Participant) PlayIteratively(ctx context.Context, msgs []engine.Message
 			return false, err
 		}
 	}
+}
+
+// Dial implements engine.ThirdPartyDialer through Config.Dial.
+func (p *Participant) Dial(ctx context.Context, req engine.ThirdPartyRequest) error {
+	if p.cfg.Dial == nil {
+		return fmt.Errorf("voice: no outbound calls on this channel: %w", engine.ErrCallFailed)
+	}
+	return p.cfg.Dial(ctx, req)
 }

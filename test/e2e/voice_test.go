@@ -9,10 +9,16 @@ package e2e
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,6 +33,12 @@ const (
 	ivrNumber   = "+15550142" // voiceIVR: press 1 or 2
 	queueNumber = "+15550143" // straight to the queue
 	otherNumber = "+15550144" // claimed by another instance
+)
+
+// The digest credentials of the fixture's second trunk.
+const (
+	carrierUser     = "carrier1"
+	carrierPassword = "s3cret-digest"
 )
 
 // voiceCenter is an instance ready to take calls.
@@ -176,7 +188,9 @@ func TestVoiceCalls(t *testing.T) {
 			t.Fatalf("%s is not installed (.ci/run installs it: apt-get install sip-tester baresip)", b)
 		}
 	}
-	s := e2etest.Start(t, bin, e2etest.Options{Name: "voice", Args: []string{"--answer-delay", "600ms", "--log-level", "debug"}})
+	rtpLo := freeRTPRange(t, 40)
+	s := e2etest.Start(t, bin, e2etest.Options{Name: "voice", Args: []string{"--answer-delay", "600ms", "--log-level", "debug",
+		"--rtp-ports", fmt.Sprintf("%d-%d", rtpLo, rtpLo+39)}})
 	c := newClient(t, s, s.AdminToken())
 	vc := setupVoiceCenter(t, c, s)
 	inst := vc.Inst.ID
@@ -307,6 +321,37 @@ func TestVoiceCalls(t *testing.T) {
 		}
 	})
 
+	t.Run("DigestTrunk", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+		defer cancel()
+		// From 127.0.0.3, which no trunk's sources hold: only the
+		// carrier trunk's digest credentials get the call in. (Before
+		// this trunk existed, such a source got 403 at once: above.)
+		c.call(t, "POST", instancePath(inst, "trunks"), map[string]any{"name": "carrier", "username": carrierUser,
+			"password": carrierPassword}, http.StatusCreated, nil)
+		r := sippCall(ctx, t, vc, "digest.xml", ivrNumber, "+15550210", voicepeer.SippOptions{LocalIP: "127.0.0.3",
+			AuthUser: carrierUser, AuthPass: carrierPassword})
+		voicepeer.RequireOK(t, r)
+		rec := callRecord(ctx, t, c, inst, "+15550210")
+		if rec.Voice == nil || rec.Voice.TrunkName != "carrier" || rec.DisconnectReason != contact.CustomerDisconnect {
+			t.Errorf("record: reason %s, voice %+v; want the carrier trunk, ended by the caller", rec.DisconnectReason, rec.Voice)
+		}
+		r = sippCall(ctx, t, vc, "digest_forbidden.xml", ivrNumber, "+15550211", voicepeer.SippOptions{LocalIP: "127.0.0.3",
+			AuthUser: carrierUser, AuthPass: "wrong-password"})
+		voicepeer.RequireOK(t, r)
+		noContactFrom(t, c, inst, "+15550211")
+	})
+
+	t.Run("CallOverTCP", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+		defer cancel()
+		r := sippCall(ctx, t, vc, "bye_in_prompt.xml", ivrNumber, "+15550212", voicepeer.SippOptions{Transport: "t1"})
+		voicepeer.RequireOK(t, r)
+		if rec := callRecord(ctx, t, c, inst, "+15550212"); rec.DisconnectReason != contact.CustomerDisconnect {
+			t.Errorf("record over TCP: reason %s", rec.DisconnectReason)
+		}
+	})
+
 	t.Run("MalformedSIPThenACallStillWorks", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 		defer cancel()
@@ -323,10 +368,27 @@ func TestVoiceCalls(t *testing.T) {
 		if err != nil || voicepeer.StatusCode(reply) != 400 {
 			t.Errorf("INVITE without Contact: %q, %v; want 400", reply, err)
 		}
-		r := sippCall(ctx, t, vc, "dtmf_branch.xml", ivrNumber, "+15550209", voicepeer.SippOptions{})
+		// A call while datagrams that are not RTP hit every port of the
+		// server's RTP range (its own among them): the call goes on, the
+		// DTMF still branches.
+		sp := voicepeer.StartSipp(ctx, t, voicepeer.SippOptions{Scenario: "dtmf_branch.xml", Target: vc.SIP, Service: ivrNumber,
+			Vars: map[string]string{"from": "+15550209"}, Timeout: 25 * time.Second})
+		junk := [][]byte{[]byte("not rtp at all"), {0x00, 0x01}, make([]byte, 12), append([]byte{0x80, 0x7f}, make([]byte, 30)...)}
+		for i := 0; i < 25; i++ {
+			for p := rtpLo; p < rtpLo+40; p++ {
+				for _, j := range junk {
+					_ = voicepeer.SendUDP(fmt.Sprintf("127.0.0.1:%d", p), j)
+				}
+			}
+			time.Sleep(40 * time.Millisecond)
+		}
+		r := sp.Wait()
 		voicepeer.RequireOK(t, r)
 		if rec := callRecord(ctx, t, c, inst, "+15550209"); rec.Attributes["department"] != "sales" {
 			t.Errorf("the call after malformed input did not branch: %v", rec.Attributes)
+		}
+		if n := metricValue(t, s, "switchboard_rtp_invalid_total"); n < 1 {
+			t.Errorf("switchboard_rtp_invalid_total = %v: the junk datagrams were not seen on the call's RTP port", n)
 		}
 		if s.Exited() {
 			t.Fatal("the server exited")
@@ -364,6 +426,58 @@ func checkFlowHangUp(t *testing.T, rec *contact.Contact, dnis string) {
 	}
 }
 
+// freeRTPRange finds n consecutive free UDP ports on 127.0.0.1, starting
+// at an even port.
+func freeRTPRange(t *testing.T, n int) int {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		lo := 30000 + 2*rand.IntN(10000)
+		var conns []net.PacketConn
+		ok := true
+		for p := lo; p < lo+n && ok; p++ {
+			c, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				ok = false
+				break
+			}
+			conns = append(conns, c)
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+		if ok {
+			return lo
+		}
+	}
+	t.Fatal("no free RTP port range")
+	return 0
+}
+
+// metricValue reads one unlabelled counter from the server's /metrics.
+func metricValue(t *testing.T, s *e2etest.Server, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in /metrics", name)
+	return 0
+}
+
 func containsAll(have []int, want ...int) bool {
 	for _, w := range want {
 		found := false
@@ -375,4 +489,61 @@ func containsAll(have []int, want ...int) bool {
 		}
 	}
 	return true
+}
+
+// TestVoiceDrainOnShutdown stops the server with one call waiting in the
+// queue: the first SIGTERM refuses new calls (503) but lets the call go on
+// until the caller hangs up, and the process then exits cleanly with the
+// call's record written.
+func TestVoiceDrainOnShutdown(t *testing.T) {
+	s := e2etest.Start(t, bin, e2etest.Options{Name: "voice-drain", Args: []string{"--shutdown-timeout", "20s"}})
+	c := newClient(t, s, s.AdminToken())
+	vc := setupVoiceCenter(t, c, s)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+
+	held := voicepeer.StartSipp(ctx, t, voicepeer.SippOptions{Scenario: "queue_hold_bench.xml", Target: vc.SIP, Service: queueNumber,
+		Vars: map[string]string{"from": "+15550301"}, ExtraArgs: []string{"-d", "5000"}, Timeout: 30 * time.Second})
+	// Wait until the call is in the queue, then ask the server to stop.
+	for {
+		var page struct {
+			Items []contact.Contact `json:"items"`
+		}
+		c.call(t, "GET", instancePath(vc.Inst.ID, "contacts")+"?channel=VOICE&state=QUEUED", nil, http.StatusOK, &page)
+		if len(page.Items) == 1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the call never reached the queue:\n%s", held.Stop().Report())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err := s.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	// A new call while draining is turned away.
+	var refused voicepeer.SippResult
+	for try := 0; try < 20; try++ {
+		refused = sippCall(ctx, t, vc, "unavailable_480.xml", ivrNumber, "+15550302",
+			voicepeer.SippOptions{Replace: map[string]string{`response="480"`: `response="503"`}, Timeout: 5 * time.Second})
+		if refused.OK() {
+			break
+		}
+		time.Sleep(100 * time.Millisecond) // the signal may not have landed yet
+	}
+	voicepeer.RequireOK(t, refused)
+	// The waiting call was not cut: the caller's BYE ends it.
+	voicepeer.RequireOK(t, held.Wait())
+	if code := s.Wait(30 * time.Second); code != 0 {
+		t.Fatalf("exit code %d after draining", code)
+	}
+	st := openServerStore(ctx, t, s, nil)
+	list, _, err := contact.New(st, contact.Options{}).List(ctx, contact.Query{InstanceID: vc.Inst.ID, Channel: contact.Voice})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 || list[0].State != contact.Ended || list[0].DisconnectReason != contact.CustomerDisconnect {
+		t.Fatalf("after the drain: %d voice contacts; want one, ended by the caller: %+v", len(list), list)
+	}
 }

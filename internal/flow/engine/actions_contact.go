@@ -190,6 +190,11 @@ func actUpdateContactRecordingBehavior(r *run, a *flow.Action) step {
 		}
 		rec.IVR = field(rb, "IVRRecordingBehavior") == "Enabled"
 		r.c.Recording = rec
+		if rc, ok := r.p.(RecordingController); ok {
+			if err := rc.SetRecording(r.ctx, rec); err != nil {
+				r.warn(a, "recording not applied", err)
+			}
+		}
 	}
 	if ab := a.MapParam("AnalyticsBehavior"); ab != nil {
 		r.c.Analytics = Analytics{

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,6 +121,9 @@ func actGetParticipantInput(r *run, a *flow.Action) step {
 	}
 	store, _ := a.BoolParam("StoreInput")
 	var phone map[string]any
+	if !store {
+		req.Expected = expectedInputs(a.Transitions.Conditions)
+	}
 	if store {
 		req.Kind = InputStored
 		req.MaxDigits = defaultMaxDigits
@@ -171,8 +175,8 @@ func actGetParticipantInput(r *run, a *flow.Action) step {
 	r.heard(inputKind(r.c.Channel), v)
 	if !store {
 		v = strings.TrimSpace(v)
-		if r.c.Channel == ChannelVoice && len(v) > 1 {
-			v = v[:1] // a menu takes one key
+		if r.c.Channel == ChannelVoice && len(v) > 1 && !slices.Contains(req.Expected, v) {
+			v = v[:1] // a menu takes one key (or a spoken menu word)
 		}
 		return result(v)
 	}
@@ -202,6 +206,36 @@ func collectDigits(v string, req InputRequest) string {
 		}
 	}
 	return v
+}
+
+// expectedInputs returns the values a menu's conditions test for: the
+// operands of its Equals conditions, and of Equals conditions (or plain
+// operands) under Or, in order and without duplicates.
+func expectedInputs(conds []flow.ConditionTransition) []string {
+	var out []string
+	var walk func(c flow.Condition, depth int)
+	walk = func(c flow.Condition, depth int) {
+		if depth > 5 {
+			return
+		}
+		switch c.Operator {
+		case flow.OpEquals, flow.OpOr:
+		default:
+			return
+		}
+		for _, o := range c.Operands {
+			switch {
+			case o.Condition != nil:
+				walk(*o.Condition, depth+1)
+			case o.Value != "" && !slices.Contains(out, o.Value):
+				out = append(out, o.Value)
+			}
+		}
+	}
+	for _, c := range conds {
+		walk(c.Condition, 0)
+	}
+	return out
 }
 
 func inputKind(channel string) string {

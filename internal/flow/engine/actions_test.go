@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -263,6 +264,35 @@ func TestGetParticipantInputBranches(t *testing.T) {
 		{name: "encrypted input is not supported", action: stored(`,"InputEncryption":{"EncryptionKeyId":"k","Key":"-----BEGIN CERTIFICATE-----"}`), inputs: []string{"1234"}, want: "nme"},
 		{name: "unknown prompt", action: `{"Identifier":"a","Type":"GetParticipantInput","Parameters":{"PromptId":"gone","StoreInput":"False","InputTimeLimitSeconds":"5"},"Transitions":{"Errors":[{"NextAction":"nme","ErrorType":"NoMatchingError"}]}}`, want: "nme"},
 	})
+}
+
+// TestGetParticipantInputExpected checks that a menu tells the participant
+// the values its conditions expect (for speech recognition), and that a
+// voice menu keeps a spoken word that is one of them whole.
+func TestGetParticipantInputExpected(t *testing.T) {
+	words := `{"Identifier":"a","Type":"GetParticipantInput","Parameters":{"Text":"Say sales or billing, or press 1 or 2","StoreInput":"False","InputTimeLimitSeconds":"5"},` +
+		`"Transitions":{"NextAction":"nme","Conditions":[` +
+		`{"NextAction":"sales","Condition":{"Operator":"Equals","Operands":["Sales"]}},` +
+		`{"NextAction":"sales","Condition":{"Operator":"Equals","Operands":["1"]}},` +
+		`{"NextAction":"billing","Condition":{"Operator":"Or","Operands":[{"Operator":"Equals","Operands":["Billing"]},"2","1"]}},` +
+		`{"NextAction":"nmc","Condition":{"Operator":"Not","Operands":[{"Operator":"Equals","Operands":["9"]}]}}],` +
+		`"Errors":[{"NextAction":"timeout","ErrorType":"InputTimeLimitExceeded"},{"NextAction":"nmc","ErrorType":"NoMatchingCondition"},{"NextAction":"nme","ErrorType":"NoMatchingError"}]}}`
+	var got [][]string
+	record := func(inputs ...string) *ScriptedParticipant {
+		s := NewScript(inputs...)
+		s.OnInput = func(req InputRequest, _ string) { got = append(got, req.Expected) }
+		return s
+	}
+	runActionCases(t, []actionCase{
+		{name: "spoken word", action: words, p: record("Billing"), want: "billing"},
+		{name: "key", action: words, p: record("2"), want: "billing"},
+		{name: "menu of keys", action: menu(""), p: record("1"), want: "sales"},
+		{name: "stored digits expect nothing", action: stored(""), p: record("12#"), want: "next"},
+	})
+	want := [][]string{{"Sales", "1", "Billing", "2"}, {"Sales", "1", "Billing", "2"}, {"1", "2"}, nil}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Expected = %q, want %q", got, want)
+	}
 }
 
 func lex(extra string) string {

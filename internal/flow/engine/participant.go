@@ -59,6 +59,17 @@ type ThirdPartyDialer interface {
 	Dial(ctx context.Context, req ThirdPartyRequest) error
 }
 
+// RecordingController is implemented by participants whose channel records
+// the contact (the voice channel). UpdateContactRecordingBehavior calls
+// SetRecording with the new behaviour as soon as it runs, so that a
+// recording starts (or pauses) mid-call rather than when the flow ends. An
+// error is logged and the flow goes on: the action has no error branch.
+// Participants that do not implement it only have the behaviour set on the
+// Contact.
+type RecordingController interface {
+	SetRecording(ctx context.Context, r Recording) error
+}
+
 // MessageKind says what a Message holds.
 type MessageKind string
 
@@ -148,6 +159,12 @@ type InputRequest struct {
 	// Sensitive asks the participant not to echo or log the value (the flow
 	// asked for the input to be encrypted).
 	Sensitive bool
+	// Expected are the values an InputMenu's Conditions test for (the
+	// operands of its Equals conditions, e.g. "1", "2" or "Sales"), in
+	// order and without duplicates: a participant that recognises speech
+	// listens for them and returns the one heard, as spelled here. Empty
+	// for the other kinds.
+	Expected []string
 }
 
 // WaitRequest describes a Wait action.

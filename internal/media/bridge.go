@@ -1,0 +1,187 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Packet is one received audio packet as it came off the wire: its codec
+// (with the payload type the session negotiated) and its encoded payload.
+// Payload belongs to the session's read buffer: it is valid only during
+// the OnPacket callback.
+type Packet struct {
+	Codec     Codec
+	Seq       uint16
+	Timestamp uint32
+	Payload   []byte
+	Arrived   time.Time
+}
+
+// OnPacket sets a sink for inbound audio packets before decoding (nil
+// removes it); Bridge uses it to relay without transcoding. Like OnAudio it
+// is called from the read loop, one call per packet in arrival order, and
+// must not block or keep p.Payload. It is independent of OnAudio: a
+// recorder fed by OnAudio keeps recording while the session is bridged.
+// RFC 4733 events and comfort noise are not packets (events go to DTMF).
+func (s *Session) OnPacket(fn func(p Packet)) {
+	if fn == nil {
+		s.onPacket.Store(nil)
+		return
+	}
+	s.onPacket.Store(&fn)
+}
+
+// WriteEncoded sends one frame already encoded with codec c (G.711: one
+// byte per sample). When c is the session's codec (by name; the payload
+// type may differ) the payload goes out as is, with the session's own
+// payload type, SSRC, sequence number and timestamp; otherwise it is
+// decoded and encoded again with the session's codec. Pauses, hold and
+// outgoing DTMF are handled as in WriteAudio. Safe for concurrent use.
+func (s *Session) WriteEncoded(c Codec, payload []byte) error {
+	if len(payload) == 0 {
+		return nil
+	}
+	if len(payload) > maxPayload {
+		return fmt.Errorf("media: WriteEncoded: %d bytes, more than %d", len(payload), maxPayload)
+	}
+	select {
+	case <-s.done:
+		return ErrClosed
+	default:
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dtmfActive {
+		return nil // the event replaces the audio (RFC 4733 §2.5.1.5)
+	}
+	out := payload
+	if !strings.EqualFold(c.Name, s.codec.Name) {
+		out = transcode(s.payloadBuf[:0], c, s.codec, payload)
+		if len(out) == 0 {
+			return fmt.Errorf("media: cannot transcode %s to %s", c, s.codec)
+		}
+	}
+	ts, marker := s.nextTimestampLocked(now, uint32(len(out)))
+	if !s.canSendLocked() {
+		s.marker = true
+		return nil
+	}
+	return s.sendLocked(s.codec.PayloadType, marker, ts, out)
+}
+
+// transcode appends payload, encoded with from, re-encoded with to. G.711
+// to G.711 goes through a 256-entry table (the same result as decoding to
+// PCM and encoding again); other pairs through PCM.
+func transcode(dst []byte, from, to Codec, payload []byte) []byte {
+	var table *[256]byte
+	switch {
+	case strings.EqualFold(from.Name, "PCMU") && strings.EqualFold(to.Name, "PCMA"):
+		table = ulawToAlaw()
+	case strings.EqualFold(from.Name, "PCMA") && strings.EqualFold(to.Name, "PCMU"):
+		table = alawToUlaw()
+	default:
+		return to.Encode(dst, from.Decode(make([]int16, 0, len(payload)), payload))
+	}
+	for _, b := range payload {
+		dst = append(dst, table[b])
+	}
+	return dst
+}
+
+// G.711 transcoding tables, built on first use.
+var (
+	ulawToAlaw = sync.OnceValue(func() *[256]byte { return transcodeTable(PCMU, PCMA) })
+	alawToUlaw = sync.OnceValue(func() *[256]byte { return transcodeTable(PCMA, PCMU) })
+)
+
+func transcodeTable(from, to Codec) *[256]byte {
+	var t [256]byte
+	for i := range t {
+		pcm := from.Decode(nil, []byte{byte(i)})
+		to.Encode(t[i:i], pcm)
+	}
+	return &t
+}
+
+// BridgeDTMFDuration is how long a digit relayed by Bridge lasts on the
+// other leg. A digit is reported when its event starts, before its length
+// is known, so every relayed digit gets this standard length.
+const BridgeDTMFDuration = 100 * time.Millisecond
+
+// Bridge connects two running sessions until ctx ends: audio received on
+// one is sent on the other as it arrives (no jitter buffer, no re-pacing),
+// relayed as is when both use the same codec and transcoded through PCM
+// otherwise (PCMU to PCMA); each leg keeps its own SSRC, sequence numbers
+// and timestamps, and its own negotiated payload types. Digits received on
+// one leg (RFC 4733 events, or injected from SIP INFO) are sent on the
+// other as RFC 4733 events with that leg's telephone-event payload type,
+// never as audio; a leg without one drops them. Bridge consumes both
+// sessions' DTMF channels and replaces their OnPacket sinks while it runs.
+//
+// It returns nil when ctx ends and ErrClosed when either session is
+// closed. Run must be running on both sessions for anything to flow.
+func Bridge(ctx context.Context, a, b *Session) error {
+	a.OnPacket(relayTo(b))
+	b.OnPacket(relayTo(a))
+	defer a.OnPacket(nil)
+	defer b.OnPacket(nil)
+
+	dctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); relayDTMF(dctx, a, b) }()
+	go func() { defer wg.Done(); relayDTMF(dctx, b, a) }()
+	defer wg.Wait()
+	defer cancel() // before the wait
+	select {
+	case <-ctx.Done():
+		return nil
+	case <-a.done:
+		return ErrClosed
+	case <-b.done:
+		return ErrClosed
+	}
+}
+
+// relayTo is the OnPacket sink that sends a leg's audio on the other.
+func relayTo(to *Session) func(Packet) {
+	return func(p Packet) {
+		if err := to.WriteEncoded(p.Codec, p.Payload); err != nil && !errors.Is(err, ErrClosed) {
+			to.log.Debug("bridge: relay", "err", err)
+		}
+	}
+}
+
+// relayDTMF sends the digits received on from as events on to.
+func relayDTMF(ctx context.Context, from, to *Session) {
+	warned := false
+	for {
+		var d rune
+		select {
+		case <-ctx.Done():
+			return
+		case <-from.done:
+			return
+		case d = <-from.DTMF():
+		}
+		err := to.SendDTMF(ctx, d, BridgeDTMFDuration)
+		switch {
+		case err == nil:
+			to.log.Debug("bridge: DTMF relayed", "digit", string(d))
+		case errors.Is(err, ErrNoDTMF):
+			if !warned {
+				warned = true
+				to.log.Info("bridge: digits dropped: the other leg negotiated no telephone-event")
+			}
+		case errors.Is(err, ErrClosed) || ctx.Err() != nil:
+			return
+		default:
+			to.log.Debug("bridge: DTMF relay", "digit", string(d), "err", err)
+		}
+	}
+}
