@@ -245,6 +245,15 @@ func (b *bridgeCall) run(ctx context.Context) error {
 			b.log.Info("transfer: DTMF digits not sent", "err", err)
 		}
 	}
+	// A live recording hears the third party on its right channel (the
+	// bridge relays packets; this decodes a copy).
+	if b.c.rec != nil {
+		b.leg.OnAudio(func(fr media.Frame) {
+			if rec := b.c.rec.live.Load(); rec != nil {
+				rec.Other(fr.PCM, fr.Arrived)
+			}
+		})
+	}
 	bridged := make(chan error, 1)
 	go func() { bridged <- media.Bridge(bctx, b.c.sess, b.leg) }()
 	defer func() { cancel(); <-bridged }()

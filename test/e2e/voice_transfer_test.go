@@ -48,8 +48,13 @@ func xferFlow(continueFlow bool) map[string]any {
 		cont = "True"
 	}
 	return map[string]any{
-		"Version": "2019-10-30", "StartAction": "mark",
+		"Version": "2019-10-30", "StartAction": "record",
 		"Actions": []any{
+			// Recorded, so that the bridged part shows in the recording.
+			map[string]any{"Identifier": "record", "Type": "UpdateContactRecordingBehavior",
+				"Parameters": map[string]any{"RecordingBehavior": map[string]any{
+					"RecordedParticipants": []string{"Customer"}, "IVRRecordingBehavior": "Enabled"}},
+				"Transitions": map[string]any{"NextAction": "mark"}},
 			map[string]any{"Identifier": "mark", "Type": "UpdateContactAttributes",
 				"Parameters":  map[string]any{"Attributes": map[string]any{"stage": "transferring"}},
 				"Transitions": map[string]any{"NextAction": "xfer", "Errors": errs}},
@@ -143,6 +148,22 @@ func TestVoiceThirdParty(t *testing.T) {
 			t.Errorf("record: reason %s, voice %+v; want CONTACT_FLOW_DISCONNECT by SYSTEM (the flow went on)", rec.DisconnectReason, rec.Voice)
 		}
 		checkThirdPartyMedia(t, s, rec.ID)
+		// The recording has both sides of the bridge: the caller on the
+		// left, the third party (its g711a.pcap audio) on the right.
+		if rec.Recording == nil || !strings.HasPrefix(rec.Recording.Location, "file://") {
+			t.Fatalf("recording %+v", rec.Recording)
+		}
+		pcm, rate, ch, err := voicepeer.ReadWAV(strings.TrimPrefix(rec.Recording.Location, "file://"))
+		if err != nil || ch != 2 {
+			t.Fatalf("recording: %v, %d channels", err, ch)
+		}
+		right := voicepeer.Channel(pcm, ch, 1)
+		if n := len(right); n < 3*rate {
+			t.Fatalf("recording of %d samples", n)
+		}
+		if rms := voicepeer.RMS(right[rate/2 : 2*rate]); rms < 300 {
+			t.Errorf("right channel while bridged: RMS %.0f, want the third party's audio", rms)
+		}
 	})
 
 	t.Run("NoAnswerTakesConnectionTimeLimitExceeded", func(t *testing.T) {
