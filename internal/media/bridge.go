@@ -42,36 +42,17 @@ func (s *Session) OnPacket(fn func(p Packet)) {
 // decoded and encoded again with the session's codec. Pauses, hold and
 // outgoing DTMF are handled as in WriteAudio. Safe for concurrent use.
 func (s *Session) WriteEncoded(c Codec, payload []byte) error {
-	if len(payload) == 0 {
-		return nil
-	}
-	if len(payload) > maxPayload {
-		return fmt.Errorf("media: WriteEncoded: %d bytes, more than %d", len(payload), maxPayload)
-	}
-	select {
-	case <-s.done:
-		return ErrClosed
-	default:
-	}
-	now := time.Now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.dtmfActive {
-		return nil // the event replaces the audio (RFC 4733 §2.5.1.5)
-	}
-	out := payload
-	if !strings.EqualFold(c.Name, s.codec.Name) {
-		out = transcode(s.payloadBuf[:0], c, s.codec, payload)
-		if len(out) == 0 {
-			return fmt.Errorf("media: cannot transcode %s to %s", c, s.codec)
+	// G.711: one byte per sample, so the payload's length is the step.
+	return s.writeFrame("WriteEncoded", len(payload), func() ([]byte, error) {
+		if strings.EqualFold(c.Name, s.codec.Name) {
+			return payload, nil
 		}
-	}
-	ts, marker := s.nextTimestampLocked(now, uint32(len(out)))
-	if !s.canSendLocked() {
-		s.marker = true
-		return nil
-	}
-	return s.sendLocked(s.codec.PayloadType, marker, ts, out)
+		out := transcode(s.payloadBuf[:0], c, s.codec, payload)
+		if len(out) == 0 {
+			return nil, fmt.Errorf("media: cannot transcode %s to %s", c, s.codec)
+		}
+		return out, nil
+	})
 }
 
 // transcode appends payload, encoded with from, re-encoded with to. G.711

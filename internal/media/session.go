@@ -465,11 +465,21 @@ func (s *Session) canSendLocked() bool {
 // sent, the frame is dropped; the timestamp still advances while on hold, so
 // the stream resumes on the same clock. Safe for concurrent use with Run.
 func (s *Session) WriteAudio(pcm []int16) error {
-	if len(pcm) == 0 {
+	return s.writeFrame("WriteAudio", len(pcm), func() ([]byte, error) {
+		return s.codec.Encode(s.payloadBuf[:0], pcm), nil
+	})
+}
+
+// writeFrame is the send path WriteAudio and WriteEncoded share: n is the
+// frame's length in samples (its timestamp step); payload builds the
+// payload under the session's lock (into s.payloadBuf), only when the frame
+// is actually sent.
+func (s *Session) writeFrame(op string, n int, payload func() ([]byte, error)) error {
+	if n == 0 {
 		return nil
 	}
-	if len(pcm) > maxPayload {
-		return fmt.Errorf("media: WriteAudio: %d samples, more than %d", len(pcm), maxPayload)
+	if n > maxPayload {
+		return fmt.Errorf("media: %s: %d samples, more than %d", op, n, maxPayload)
 	}
 	select {
 	case <-s.done:
@@ -482,13 +492,16 @@ func (s *Session) WriteAudio(pcm []int16) error {
 	if s.dtmfActive {
 		return nil // RFC 4733 §2.5.1.5 lets the event replace the audio
 	}
-	ts, marker := s.nextTimestampLocked(now, uint32(len(pcm)))
+	ts, marker := s.nextTimestampLocked(now, uint32(n))
 	if !s.canSendLocked() {
 		s.marker = true
 		return nil
 	}
-	payload := s.codec.Encode(s.payloadBuf[:0], pcm)
-	return s.sendLocked(s.codec.PayloadType, marker, ts, payload)
+	p, err := payload()
+	if err != nil {
+		return err
+	}
+	return s.sendLocked(s.codec.PayloadType, marker, ts, p)
 }
 
 // sendLocked sends one RTP packet to the current remote address.

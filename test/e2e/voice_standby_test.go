@@ -46,20 +46,7 @@ func TestVoiceStandbyListensOnlyAfterTakeover(t *testing.T) {
 	held := voicepeer.StartSipp(ctx, t, voicepeer.SippOptions{Scenario: "queue_hold_bench.xml", Target: vc.SIP, Service: queueNumber,
 		Vars: map[string]string{"from": "+15550401"}, ExtraArgs: []string{"-d", "60000"}, Timeout: 80 * time.Second})
 	defer held.Stop()
-	for {
-		var page struct {
-			Items []contact.Contact `json:"items"`
-		}
-		c.call(t, "GET", instancePath(vc.Inst.ID, "contacts")+"?channel=VOICE&state=QUEUED", nil, http.StatusOK, &page)
-		if len(page.Items) == 1 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the call never reached the queue:\n%s", held.Stop().Report())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	awaitQueuedCall(ctx, t, c, vc.Inst.ID, held)
 	if strings.Contains(standby.Log(), "sip listening") {
 		t.Fatal("the standby listens for SIP while the other process holds the lease")
 	}

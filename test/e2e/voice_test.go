@@ -396,6 +396,26 @@ func TestVoiceCalls(t *testing.T) {
 	})
 }
 
+// awaitQueuedCall waits until one voice contact of the instance is QUEUED
+// (the call sipp s placed), failing with sipp's report if it never is.
+func awaitQueuedCall(ctx context.Context, t *testing.T, c *client, instanceID string, s *voicepeer.Sipp) {
+	t.Helper()
+	for {
+		var page struct {
+			Items []contact.Contact `json:"items"`
+		}
+		c.call(t, "GET", instancePath(instanceID, "contacts")+"?channel=VOICE&state=QUEUED", nil, http.StatusOK, &page)
+		if len(page.Items) == 1 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the call never reached the queue:\n%s", s.Stop().Report())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // checkFlowHangUp checks the voice record of a call the flow ended.
 func checkFlowHangUp(t *testing.T, rec *contact.Contact, dnis string) {
 	t.Helper()
@@ -505,20 +525,7 @@ func TestVoiceDrainOnShutdown(t *testing.T) {
 	held := voicepeer.StartSipp(ctx, t, voicepeer.SippOptions{Scenario: "queue_hold_bench.xml", Target: vc.SIP, Service: queueNumber,
 		Vars: map[string]string{"from": "+15550301"}, ExtraArgs: []string{"-d", "5000"}, Timeout: 30 * time.Second})
 	// Wait until the call is in the queue, then ask the server to stop.
-	for {
-		var page struct {
-			Items []contact.Contact `json:"items"`
-		}
-		c.call(t, "GET", instancePath(vc.Inst.ID, "contacts")+"?channel=VOICE&state=QUEUED", nil, http.StatusOK, &page)
-		if len(page.Items) == 1 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("the call never reached the queue:\n%s", held.Stop().Report())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	awaitQueuedCall(ctx, t, c, vc.Inst.ID, held)
 	if err := s.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
