@@ -9,7 +9,7 @@ import "log/slog"
 // decoder pool with -tags pocketsphinx.
 func DefaultASR(logger *slog.Logger) ASR {
 	if logger != nil {
-		logger.Info("speech recognition unavailable: built without -tags pocketsphinx; speech input takes the error branch")
+		logger.Info("speech recognition unavailable: built without -tags pocketsphinx; menus take keys only, and speech input for bots takes the error branch")
 	}
 	return NoASR{}
 }
