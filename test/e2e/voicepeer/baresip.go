@@ -103,6 +103,14 @@ snd_path		{{dir}}
 // does not fail the test: check HeardWAV, Established and ExitCode.
 func RunBaresip(ctx context.Context, t testing.TB, o BaresipOptions) BaresipResult {
 	t.Helper()
+	return runBaresip(ctx, t, o, "")
+}
+
+// runBaresip runs one call with extra config lines, and with baresip's
+// SIP trace (-s) in the log: each message with its transport and
+// addresses ("TLS 127.0.0.1:A -> 127.0.0.1:B").
+func runBaresip(ctx context.Context, t testing.TB, o BaresipOptions, extraConfig string) BaresipResult {
+	t.Helper()
 	if o.Duration <= 0 {
 		o.Duration = 5 * time.Second
 	}
@@ -134,7 +142,7 @@ func RunBaresip(ctx context.Context, t testing.TB, o BaresipOptions) BaresipResu
 		"{{rtp}}", o.RTPPorts,
 		"{{modules}}", BaresipModulePath,
 		"{{dir}}", dir,
-	).Replace(baresipConfig)
+	).Replace(baresipConfig) + extraConfig
 	accounts := fmt.Sprintf("<sip:%s@%s>;regint=0\n", o.From, o.LocalIP)
 	for name, body := range map[string]string{"config": cfg, "accounts": accounts, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
@@ -145,7 +153,7 @@ func RunBaresip(ctx context.Context, t testing.TB, o BaresipOptions) BaresipResu
 	secs := int((o.Duration + time.Second - 1) / time.Second)
 	cctx, cancel := context.WithTimeout(ctx, o.Duration+o.Timeout)
 	defer cancel()
-	cmd := exec.CommandContext(cctx, BaresipBin, "-f", dir, "-e", "/dial "+o.Dial, "-t", strconv.Itoa(secs))
+	cmd := exec.CommandContext(cctx, BaresipBin, "-f", dir, "-s", "-e", "/dial "+o.Dial, "-t", strconv.Itoa(secs))
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout = &out
