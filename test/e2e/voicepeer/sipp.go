@@ -247,7 +247,7 @@ func StartSipp(ctx context.Context, t testing.TB, o SippOptions) *Sipp {
 		o.LocalIP = "127.0.0.1"
 	}
 	if o.Port == 0 {
-		o.Port = FreeUDPPort(t, o.LocalIP)
+		o.Port = FreeSIPPort(t, o.LocalIP)
 	}
 	if o.MediaPort == 0 {
 		o.MediaPort = FreeRTPPort(t, o.LocalIP)
@@ -505,6 +505,23 @@ func FreeUDPPort(t testing.TB, ip string) int {
 	}
 	defer pc.Close()
 	return pc.LocalAddr().(*net.UDPAddr).Port
+}
+
+// FreeSIPPort returns a port that was free on ip for both UDP and TCP a
+// moment ago (sipp binds its -p port on the transport it uses; tests run
+// side by side, so a port free for UDP may be taken for TCP).
+func FreeSIPPort(t testing.TB, ip string) int {
+	t.Helper()
+	for range 100 {
+		p := FreeUDPPort(t, ip)
+		l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(p)))
+		if err == nil {
+			l.Close()
+			return p
+		}
+	}
+	t.Fatalf("voicepeer: no port free for both UDP and TCP on %s", ip)
+	return 0
 }
 
 // FreeTCPPort is FreeUDPPort for TCP.
