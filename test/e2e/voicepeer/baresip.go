@@ -121,7 +121,7 @@ func runBaresip(ctx context.Context, t testing.TB, o BaresipOptions, extraConfig
 		o.LocalIP = "127.0.0.1"
 	}
 	if o.SIPPort == 0 {
-		o.SIPPort = FreeUDPPort(t, o.LocalIP)
+		o.SIPPort = FreeSIPPort(t, o.LocalIP)
 	}
 	if o.RTPPorts == "" {
 		p := FreeRTPPort(t, o.LocalIP)
