@@ -48,10 +48,10 @@ func (n *nonceStore) valid(nonce string) bool {
 	return ok && time.Now().Before(exp)
 }
 
-// checkDigest verifies the INVITE's Authorization against creds (RFC 3261 §22.4, RFC 2617
-// without qop, MD5). It answers the request itself when it returns false: 401 with a challenge
-// per realm when there are no credentials or the nonce is unknown or stale, 403 when they are
-// wrong. On success it returns the credentials that matched.
+// checkDigest verifies the Authorization of an INVITE or REGISTER against creds (RFC 3261
+// §22.4, RFC 2617 without qop, MD5). It answers the request itself when it returns false: 401
+// with a challenge per realm when there are no credentials or the nonce is unknown or stale,
+// 403 when they are wrong. On success it returns the credentials that matched.
 func (s *Server) checkDigest(req *sip.Request, tx sip.ServerTransaction, creds []Credentials, log *slog.Logger) (Credentials, bool) {
 	h := req.GetHeader("Authorization")
 	if h == nil {

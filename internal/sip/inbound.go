@@ -21,6 +21,8 @@ type Request struct {
 	// RequestUser is the user part of the Request-URI (the dialled number); ToUser, FromUser
 	// and FromName come from the To and From headers.
 	RequestUser, ToUser, FromUser, FromName string
+	// ToHost is the host part of the To URI (a REGISTER's domain).
+	ToHost string
 	// Header returns the first value of a header of the INVITE, or "".
 	Header func(name string) string
 }

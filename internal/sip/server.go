@@ -8,6 +8,10 @@
 // through as []byte, and the call logic lives behind Handler (the livekit/sip DispatchCall
 // pattern).
 //
+// A Handler that also implements Registrar makes the Server the registrar of agent devices
+// (desk phones): REGISTER with digest authentication, bindings in a Bindings store, and
+// Server.Lookup to find where to call a registered device (registrar.go).
+//
 // What sipgo v1.7.2 leaves to us, and this package does: the bounded wait for the ACK of a 2xx
 // and the BYE when it never comes (RFC 3261 §13.3.1.4), re-INVITE answering with 2xx
 // retransmission and the §14.2 ordering rules, 400 for an INVITE without Contact, OPTIONS,
@@ -53,6 +57,8 @@ type Config struct {
 	// MinSessionExpires is our Min-SE (RFC 4028 §5): a Session-Expires below it gets 422.
 	// Default 90 s, the RFC minimum. Lower values are only meant for tests.
 	MinSessionExpires time.Duration
+	// Registrar tunes REGISTER handling when the Handler implements Registrar.
+	Registrar RegistrarConfig
 	// Logger defaults to slog.Default().
 	Logger *slog.Logger
 }
@@ -117,6 +123,7 @@ func New(cfg Config, h Handler) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	cfg.Registrar.setDefaults()
 	stopCtx, stopFunc := context.WithCancel(context.Background())
 	return &Server{
 		stopCtx:  stopCtx,
@@ -385,6 +392,7 @@ func (s *Server) routes() {
 	s.srv.OnInfo(s.guard(s.onInfo))
 	s.srv.OnUpdate(s.guard(s.onUpdate))
 	s.srv.OnOptions(s.onOptions)
+	s.srv.OnRegister(s.guard(s.onRegister))
 	// A CANCEL that matches an INVITE transaction never reaches us: the transaction layer sends
 	// 200 and 487 itself. One that gets here matches nothing (RFC 3261 §9.2).
 	s.srv.OnCancel(func(req *sip.Request, tx sip.ServerTransaction) {
@@ -436,8 +444,12 @@ func (s *Server) respond(tx sip.ServerTransaction, req *sip.Request, code int, r
 
 // onOptions answers OPTIONS, in or out of a dialog, with our capabilities (RFC 3261 §11.2).
 func (s *Server) onOptions(req *sip.Request, tx sip.ServerTransaction) {
+	allow := allowed
+	if _, ok := s.h.(Registrar); ok {
+		allow += ", REGISTER"
+	}
 	s.respond(tx, req, 200, "OK",
-		sip.NewHeader("Allow", allowed),
+		sip.NewHeader("Allow", allow),
 		sip.NewHeader("Accept", "application/sdp, application/dtmf-relay, application/dtmf"),
 		sip.NewHeader("Supported", "timer"),
 	)
@@ -511,6 +523,7 @@ func requestInfo(req *sip.Request) Request {
 	r.RequestUser = req.Recipient.User
 	if h := req.To(); h != nil {
 		r.ToUser = h.Address.User
+		r.ToHost = h.Address.Host
 	}
 	if h := req.From(); h != nil {
 		r.FromUser = h.Address.User
@@ -546,6 +559,8 @@ func statusText(code int) string {
 		return "Unsupported Media Type"
 	case 422:
 		return "Session Interval Too Small"
+	case 423:
+		return "Interval Too Brief"
 	case 480:
 		return "Temporarily Unavailable"
 	case 481:
