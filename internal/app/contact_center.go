@@ -277,6 +277,9 @@ func (inst *instanceCC) emit(e routing.Event) {
 	case routing.EventOffered:
 		_, err = m.Offer(ctx, inst.id, e.ContactID, inst.agentRef(ctx, e.AgentID))
 	case routing.EventConnected:
+		if inst.cc.voice.deskPhoneConnected(ctx, inst, e) {
+			break // the call records the connection when the desk phone answers (voice_agent.go)
+		}
 		_, err = m.ConnectAgent(ctx, inst.id, e.ContactID, inst.agentRef(ctx, e.AgentID))
 	case routing.EventMissed, routing.EventRejected, routing.EventContactError:
 		_, err = m.ReturnToQueue(ctx, inst.id, e.ContactID, e.AgentID)
@@ -284,6 +287,8 @@ func (inst *instanceCC) emit(e routing.Event) {
 		if e.Reason == routing.ReasonAgentUnavailable || e.Reason == routing.ReasonAgentRemoved {
 			_, err = m.ReturnToQueue(ctx, inst.id, e.ContactID, e.AgentID)
 		}
+	case routing.EventACWStarted:
+		inst.cc.voice.agentContactEnded(e.ContactID) // a desk-phone leg ends with the agent's part
 	case routing.EventACWEnded:
 		if e.Reason != routing.ReasonCompleted { // completed: the hub did it
 			_, err = m.CompleteAfterContactWork(ctx, inst.id, e.ContactID)

@@ -47,9 +47,9 @@ import (
 // The call's goroutine (HandleCall) owns it: whatever ends it (the caller's
 // BYE or CANCEL, a flow's disconnect, a media timeout, a missing ACK, the
 // shutdown), HandleCall records how on the contact (contact.HangUp) before it
-// returns. The agent leg (bridging to a softphone or a desk phone) is the
-// next step: today a voice contact an agent accepts stays connected in the
-// model while the caller hears silence.
+// returns. An agent on a desk phone is called and bridged to the caller
+// (voice_agent.go); an agent on a soft phone is connected in the model
+// only (the WebRTC leg is the next step) while the caller hears silence.
 type voiceChannel struct {
 	cc     *contactCenter
 	log    *slog.Logger
@@ -66,6 +66,7 @@ type voiceChannel struct {
 
 	srv     atomic.Pointer[sip.Server]
 	calls   sync.WaitGroup
+	live    liveCalls // by contact ID (voice_agent.go)
 	metrics *voiceMetrics
 }
 
@@ -312,6 +313,8 @@ func (v *voiceChannel) HandleCall(ctx context.Context, in *sip.InboundCall) {
 	callCtx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	call.ctx = callCtx
+	v.register(call)
+	defer v.unregister(call)
 
 	// Media first, so that RTP arriving with the ACK latches at once.
 	mediaDone := make(chan struct{})
@@ -350,8 +353,9 @@ func (v *voiceChannel) HandleCall(ctx context.Context, in *sip.InboundCall) {
 	}
 	v.cc.runFlow(callCtx, c, lf, nil, nil, call)
 	// The flow ended the call, or queued it: then the call waits in the
-	// queue (queueflow.go plays to it) until one side hangs up.
-	<-callCtx.Done()
+	// queue (queueflow.go plays to it), and is connected to agents on desk
+	// phones (voice_agent.go), until one side hangs up.
+	call.serveAgents(callCtx)
 	call.finish()
 }
 
@@ -457,6 +461,7 @@ type call struct {
 	p    *voice.Participant
 	rec  *callRecording // voice_record.go
 	xfer thirdParty     // voice_dial.go
+	desk agentLeg       // voice_agent.go
 	inst string
 	id   string // the contact
 	log  *slog.Logger

@@ -114,37 +114,12 @@ func thirdPartyURI(t *core.Trunk, number string) string {
 func (c *call) dial(ctx context.Context, req engine.ThirdPartyRequest) error {
 	v := c.v
 	log := c.log.With("third_party", req.PhoneNumber)
-	srv := v.srv.Load()
-	if srv == nil {
-		return fmt.Errorf("transfer: the SIP server is not running: %w", engine.ErrCallFailed)
-	}
 	trunk := v.outboundTrunk(ctx, c.in.Trunk(), c.inst)
 	if trunk == nil {
 		log.Warn("transfer: no trunk with an outbound proxy")
 		return fmt.Errorf("transfer: no trunk with an outbound proxy: %w", engine.ErrCallFailed)
 	}
-	conn, err := v.ports.Open()
-	if err != nil {
-		log.Error("transfer: no RTP ports", "err", err)
-		return fmt.Errorf("transfer: %v: %w", err, engine.ErrCallFailed)
-	}
-	closeConn := true
-	defer func() {
-		if closeConn {
-			_ = conn.Close()
-		}
-	}()
-	local := conn.LocalAddr()
-	if a := local.Addr(); a.IsUnspecified() {
-		local = netip.AddrPortFrom(v.public, local.Port())
-	}
-	codecs := trunkCodecs(trunk)
-	offer := media.MarshalSDP(local, media.Origin{SessionID: rand.Uint64() >> 1, Version: 1}, codecs, thirdPartyDTMFPT, media.SendRecv)
 	from, fromName, hdrs := callerID(trunk, req, callerNumber(c.in.Request()))
-	var creds *sip.Credentials
-	if trunk.Username != "" && trunk.Password != "" {
-		creds = &sip.Credentials{Realm: trunk.Realm, Username: trunk.Username, Password: trunk.Password}
-	}
 	timeout := req.Timeout
 	if timeout <= 0 {
 		timeout = thirdPartyTimeout
@@ -152,8 +127,8 @@ func (c *call) dial(ctx context.Context, req engine.ThirdPartyRequest) error {
 	uri := thirdPartyURI(trunk, req.PhoneNumber)
 	log = log.With("trunk", trunk.Name, "uri", uri)
 	log.Info("transfer: dialling", "from", from, "timeout", timeout, "continue_flow", req.ContinueFlow)
-	out, err := srv.Dial(ctx, sip.DialRequest{URI: uri, From: from, FromName: fromName, Offer: offer,
-		Credentials: creds, Timeout: timeout, Headers: hdrs})
+	out, leg, err := c.dialLeg(ctx, log, legRequest{uri: uri, trunk: trunk, from: from, fromName: fromName,
+		headers: hdrs, timeout: timeout})
 	if err != nil {
 		if ctx.Err() != nil {
 			return ctx.Err() // the caller hung up while it rang
@@ -164,25 +139,7 @@ func (c *call) dial(ctx context.Context, req engine.ThirdPartyRequest) error {
 		}
 		return fmt.Errorf("transfer to %s: %v: %w", req.PhoneNumber, err, engine.ErrCallFailed)
 	}
-	hangup := func() {
-		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		_ = out.Hangup(hctx)
-	}
-	desc, err := media.ParseSDP(out.Answer())
-	var neg media.Negotiated
-	if err == nil {
-		neg, err = media.Answer(desc, codecs)
-	}
-	if err != nil {
-		log.Warn("transfer: unusable SDP answer", "err", err)
-		hangup()
-		return fmt.Errorf("transfer to %s: %v: %w", req.PhoneNumber, err, engine.ErrCallFailed)
-	}
-	leg := media.NewSession(media.SessionConfig{Conn: conn, Remote: neg.Remote, Codec: neg.Codec, DTMF: neg.DTMF,
-		Direction: neg.Direction, MediaTimeout: v.cfg.MediaTimeout, Latch: trunk.AdmitsSource, Logger: log})
-	closeConn = false // the session owns it
-	log.Info("transfer: answered", "codec", neg.Codec.Name, "caller_codec", c.sess.Codec().Name, "dtmf_pt", neg.DTMF)
+	log.Info("transfer: answered", "codec", leg.Codec().Name, "caller_codec", c.sess.Codec().Name)
 
 	b := &bridgeCall{c: c, out: out, leg: leg, log: log, digits: req.DTMF}
 	if req.ContinueFlow {
@@ -203,6 +160,82 @@ func (c *call) dial(ctx context.Context, req engine.ThirdPartyRequest) error {
 		}
 	}()
 	return nil
+}
+
+// legRequest is an outbound leg to place for a call: a third party, or an
+// agent's desk phone (voice_agent.go).
+type legRequest struct {
+	uri            string
+	trunk          *core.Trunk // nil: uri is dialled directly (a SIP device)
+	from, fromName string
+	headers        map[string]string
+	timeout        time.Duration
+}
+
+// dialLeg places an outbound leg for the call, with its own RTP ports, and
+// returns it once answered, with its media session (not yet running). Its
+// error wraps the SIP server's (sip.ErrNoAnswer, sip.ErrBusy...), or is
+// ctx.Err() when ctx ended while it rang.
+func (c *call) dialLeg(ctx context.Context, log *slog.Logger, r legRequest) (*sip.OutboundCall, *media.Session, error) {
+	v := c.v
+	srv := v.srv.Load()
+	if srv == nil {
+		return nil, nil, errors.New("the SIP server is not running")
+	}
+	conn, err := v.ports.Open()
+	if err != nil {
+		log.Error("dial: no RTP ports", "err", err)
+		return nil, nil, err
+	}
+	closeConn := true
+	defer func() {
+		if closeConn {
+			_ = conn.Close()
+		}
+	}()
+	local := conn.LocalAddr()
+	if a := local.Addr(); a.IsUnspecified() {
+		local = netip.AddrPortFrom(v.public, local.Port())
+	}
+	codecs := []media.Codec{media.PCMU, media.PCMA}
+	var creds *sip.Credentials
+	if t := r.trunk; t != nil {
+		codecs = trunkCodecs(t)
+		if t.Username != "" && t.Password != "" {
+			creds = &sip.Credentials{Realm: t.Realm, Username: t.Username, Password: t.Password}
+		}
+	}
+	offer := media.MarshalSDP(local, media.Origin{SessionID: rand.Uint64() >> 1, Version: 1}, codecs, thirdPartyDTMFPT, media.SendRecv)
+	out, err := srv.Dial(ctx, sip.DialRequest{URI: r.uri, From: r.from, FromName: r.fromName, Offer: offer,
+		Credentials: creds, Timeout: r.timeout, Headers: r.headers})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, ctx.Err()
+		}
+		return nil, nil, err
+	}
+	desc, err := media.ParseSDP(out.Answer())
+	var neg media.Negotiated
+	if err == nil {
+		neg, err = media.Answer(desc, codecs)
+	}
+	if err != nil {
+		log.Warn("dial: unusable SDP answer", "err", err)
+		hctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = out.Hangup(hctx)
+		return nil, nil, fmt.Errorf("%w: unusable SDP answer: %v", sip.ErrCallFailed, err)
+	}
+	// RTP may come from elsewhere than the SDP says (symmetric RTP): from a
+	// trunk's addresses, or for a SIP device from the address it answered.
+	latch := func(a netip.Addr) bool { return a.Unmap() == neg.Remote.Addr().Unmap() }
+	if r.trunk != nil {
+		latch = r.trunk.AdmitsSource
+	}
+	leg := media.NewSession(media.SessionConfig{Conn: conn, Remote: neg.Remote, Codec: neg.Codec, DTMF: neg.DTMF,
+		Direction: neg.Direction, MediaTimeout: v.cfg.MediaTimeout, Latch: latch, Logger: log})
+	closeConn = false // the session owns it
+	return out, leg, nil
 }
 
 // bridgeCall is an answered third-party leg bridged to its caller.

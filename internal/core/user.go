@@ -45,7 +45,10 @@ func (u *User) Normalize() {
 		u.SecurityProfileIDs = []string{}
 	}
 	if u.PhoneType == PhoneDesk {
-		u.DeskPhoneNumber = NormalizeE164(u.DeskPhoneNumber)
+		u.DeskPhoneNumber = strings.TrimSpace(u.DeskPhoneNumber)
+		if !strings.HasPrefix(u.DeskPhoneNumber, "sip:") { // a URI keeps its dots
+			u.DeskPhoneNumber = NormalizeE164(u.DeskPhoneNumber)
+		}
 	}
 }
 
