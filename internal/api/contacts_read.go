@@ -131,6 +131,21 @@ func (s *Server) contactSvc(w http.ResponseWriter, r *http.Request) ContactServi
 	return s.contacts
 }
 
+// pathContact reads the contact the path names ({instanceId},
+// {contactId}), writing the error response when there is none.
+func (s *Server) pathContact(w http.ResponseWriter, r *http.Request) (*contact.Contact, bool) {
+	cs := s.contactSvc(w, r)
+	if cs == nil {
+		return nil, false
+	}
+	c, err := cs.Get(r.Context(), r.PathValue("instanceId"), r.PathValue("contactId"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return nil, false
+	}
+	return c, true
+}
+
 func (s *Server) listContacts(w http.ResponseWriter, r *http.Request) {
 	cs := s.contactSvc(w, r)
 	if cs == nil {
@@ -172,13 +187,8 @@ func writePage[T, O any](s *Server, w http.ResponseWriter, r *http.Request, inst
 }
 
 func (s *Server) describeContact(w http.ResponseWriter, r *http.Request) {
-	cs := s.contactSvc(w, r)
-	if cs == nil {
-		return
-	}
-	c, err := cs.Get(r.Context(), r.PathValue("instanceId"), r.PathValue("contactId"))
-	if err != nil {
-		s.writeError(w, r, err)
+	c, ok := s.pathContact(w, r)
+	if !ok {
 		return
 	}
 	w.Header().Set("ETag", etag(c.Version))
@@ -186,13 +196,8 @@ func (s *Server) describeContact(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getContactAttributes(w http.ResponseWriter, r *http.Request) {
-	cs := s.contactSvc(w, r)
-	if cs == nil {
-		return
-	}
-	c, err := cs.Get(r.Context(), r.PathValue("instanceId"), r.PathValue("contactId"))
-	if err != nil {
-		s.writeError(w, r, err)
+	c, ok := s.pathContact(w, r)
+	if !ok {
 		return
 	}
 	writeJSON(w, http.StatusOK, ContactAttributes{Attributes: c.Attributes})

@@ -22,13 +22,8 @@ func (s *Server) recordingRoutes() []route {
 }
 
 func (s *Server) getContactRecording(w http.ResponseWriter, r *http.Request) {
-	cs := s.contactSvc(w, r)
-	if cs == nil {
-		return
-	}
-	c, err := cs.Get(r.Context(), r.PathValue("instanceId"), r.PathValue("contactId"))
-	if err != nil {
-		s.writeError(w, r, err)
+	c, ok := s.pathContact(w, r)
+	if !ok {
 		return
 	}
 	rec := c.Recording
