@@ -95,19 +95,7 @@ func setupChatCenter(t *testing.T, c *client, o chatCenterOptions) *chatCenter {
 		"queues":             []any{map[string]any{"queueId": cc.Queue.ID, "channel": "CHAT", "priority": 1}},
 		"mediaConcurrencies": []any{map[string]any{"channel": "CHAT", "concurrency": o.Concurrency}}},
 		http.StatusCreated, &cc.Profile)
-	var sp string
-	for _, raw := range c.listAll(t, instancePath(id, "security-profiles")) {
-		var p core.SecurityProfile
-		if err := json.Unmarshal(raw, &p); err != nil {
-			t.Fatal(err)
-		}
-		if p.Name == "Agent" {
-			sp = p.ID
-		}
-	}
-	if sp == "" {
-		t.Fatal("the instance has no Agent security profile")
-	}
+	sp := agentSecurityProfile(t, c, id)
 	for i := range o.Agents {
 		name := fmt.Sprintf("agent%d", i)
 		var user core.User
@@ -120,6 +108,23 @@ func setupChatCenter(t *testing.T, c *client, o chatCenterOptions) *chatCenter {
 		"content": o.Flow(cc.Queue.ID)}, http.StatusCreated, &cc.Flow)
 	c.call(t, "POST", instancePath(id, "flows", cc.Flow.ID, "publish"), nil, http.StatusOK, nil)
 	return cc
+}
+
+// agentSecurityProfile returns the ID of the instance's built-in Agent
+// security profile.
+func agentSecurityProfile(t *testing.T, c *client, instanceID string) string {
+	t.Helper()
+	for _, raw := range c.listAll(t, instancePath(instanceID, "security-profiles")) {
+		var p core.SecurityProfile
+		if err := json.Unmarshal(raw, &p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Name == "Agent" {
+			return p.ID
+		}
+	}
+	t.Fatal("the instance has no Agent security profile")
+	return ""
 }
 
 // agentWS logs agent i in, opens the agent WebSocket and says hello; it

@@ -48,19 +48,7 @@ func setupDeskPhoneCenter(t *testing.T, c *client, s *e2etest.Server, deskURI st
 		"queues":             []any{map[string]any{"queueId": vc.Queue.ID, "channel": "VOICE", "priority": 1}},
 		"mediaConcurrencies": []any{map[string]any{"channel": "VOICE", "concurrency": 1}}},
 		http.StatusCreated, &cc.Profile)
-	var sp string
-	for _, raw := range c.listAll(t, instancePath(id, "security-profiles")) {
-		var p core.SecurityProfile
-		if err := json.Unmarshal(raw, &p); err != nil {
-			t.Fatal(err)
-		}
-		if p.Name == "Agent" {
-			sp = p.ID
-		}
-	}
-	if sp == "" {
-		t.Fatal("the instance has no Agent security profile")
-	}
+	sp := agentSecurityProfile(t, c, id)
 	var user core.User
 	c.call(t, "POST", instancePath(id, "users"), map[string]any{"username": "desk0", "firstName": "Desk",
 		"securityProfileIds": []string{sp}, "routingProfileId": cc.Profile.ID, "autoAccept": true,
