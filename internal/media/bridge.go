@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -89,6 +90,29 @@ func transcodeTable(from, to Codec) *[256]byte {
 	return &t
 }
 
+// Endpoint is one side of a Bridge: a SIP leg's *Session, or any other
+// audio leg that speaks G.711 frames and RFC 4733 digits (the WebRTC
+// softphone's line, internal/softphone).
+type Endpoint interface {
+	// OnPacket sets the sink for received audio packets (nil removes it);
+	// see Session.OnPacket for the rules.
+	OnPacket(fn func(p Packet))
+	// WriteEncoded sends one encoded frame; see Session.WriteEncoded.
+	WriteEncoded(c Codec, payload []byte) error
+	// DTMF delivers the digits received on the endpoint.
+	DTMF() <-chan rune
+	// SendDTMF sends a digit as an RFC 4733 event lasting d; ErrNoDTMF
+	// when the endpoint negotiated no telephone-event.
+	SendDTMF(ctx context.Context, digit rune, d time.Duration) error
+	// Done is closed when the endpoint is closed for good.
+	Done() <-chan struct{}
+}
+
+// Done is closed when the session is closed.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+var _ Endpoint = (*Session)(nil)
+
 // BridgeDTMFDuration is how long a digit relayed by Bridge lasts on the
 // other leg. A digit is reported when its event starts, before its length
 // is known, so every relayed digit gets this standard length.
@@ -106,7 +130,7 @@ const BridgeDTMFDuration = 100 * time.Millisecond
 //
 // It returns nil when ctx ends and ErrClosed when either session is
 // closed. Run must be running on both sessions for anything to flow.
-func Bridge(ctx context.Context, a, b *Session) error {
+func Bridge(ctx context.Context, a, b Endpoint) error {
 	a.OnPacket(relayTo(b))
 	b.OnPacket(relayTo(a))
 	defer a.OnPacket(nil)
@@ -122,47 +146,61 @@ func Bridge(ctx context.Context, a, b *Session) error {
 	select {
 	case <-ctx.Done():
 		return nil
-	case <-a.done:
+	case <-a.Done():
 		return ErrClosed
-	case <-b.done:
+	case <-b.Done():
 		return ErrClosed
 	}
 }
 
 // relayTo is the OnPacket sink that sends a leg's audio on the other.
-func relayTo(to *Session) func(Packet) {
+func relayTo(to Endpoint) func(Packet) {
+	warned := false // the read loop calls the sink sequentially
 	return func(p Packet) {
-		if err := to.WriteEncoded(p.Codec, p.Payload); err != nil && !errors.Is(err, ErrClosed) {
-			to.log.Debug("bridge: relay", "err", err)
+		if err := to.WriteEncoded(p.Codec, p.Payload); err != nil && !errors.Is(err, ErrClosed) && !warned {
+			warned = true
+			bridgeLog(to).Debug("bridge: relay", "err", err)
 		}
 	}
 }
 
+// bridgeLog is the logger of an endpoint, when it has one.
+func bridgeLog(e Endpoint) *slog.Logger {
+	if s, ok := e.(*Session); ok {
+		return s.log
+	}
+	if l, ok := e.(interface{ Logger() *slog.Logger }); ok {
+		return l.Logger()
+	}
+	return slog.Default()
+}
+
 // relayDTMF sends the digits received on from as events on to.
-func relayDTMF(ctx context.Context, from, to *Session) {
+func relayDTMF(ctx context.Context, from, to Endpoint) {
 	warned := false
+	log := bridgeLog(to)
 	for {
 		var d rune
 		select {
 		case <-ctx.Done():
 			return
-		case <-from.done:
+		case <-from.Done():
 			return
 		case d = <-from.DTMF():
 		}
 		err := to.SendDTMF(ctx, d, BridgeDTMFDuration)
 		switch {
 		case err == nil:
-			to.log.Debug("bridge: DTMF relayed", "digit", string(d))
+			log.Debug("bridge: DTMF relayed", "digit", string(d))
 		case errors.Is(err, ErrNoDTMF):
 			if !warned {
 				warned = true
-				to.log.Info("bridge: digits dropped: the other leg negotiated no telephone-event")
+				log.Info("bridge: digits dropped: the other leg negotiated no telephone-event")
 			}
 		case errors.Is(err, ErrClosed) || ctx.Err() != nil:
 			return
 		default:
-			to.log.Debug("bridge: DTMF relay", "digit", string(d), "err", err)
+			log.Debug("bridge: DTMF relay", "digit", string(d), "err", err)
 		}
 	}
 }
