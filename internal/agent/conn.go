@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -258,7 +259,8 @@ func requestID(data []byte) string {
 
 func knownType(t string) bool {
 	return slices.Contains([]string{TypeHello, TypeResume, TypeSetState, TypeAccept, TypeReject, TypeEndContact,
-		TypeCompleteACW, TypeSendMessage, TypeTyping, TypeTransfer, TypeHeartbeat, TypeRead, TypeDelivered}, t)
+		TypeCompleteACW, TypeSendMessage, TypeTyping, TypeTransfer, TypeHeartbeat, TypeRead, TypeDelivered,
+		TypeRTCOffer, TypeRTCCandidate, TypeHold, TypeUnhold, TypeMute, TypeUnmute, TypeSendDigits, TypeDial}, t)
 }
 
 // errText is the message of an error reply: ours as is, others by code.
@@ -509,21 +511,73 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 		}
 		return Message{}, nil
 	case TypeTransfer:
-		to := TransferTarget{QueueID: req.QueueID, AgentID: req.AgentID, QuickConnectID: req.QuickConnectID, FlowID: req.FlowID}
+		to := TransferTarget{QueueID: req.QueueID, AgentID: req.AgentID, QuickConnectID: req.QuickConnectID, FlowID: req.FlowID,
+			PhoneNumber: req.PhoneNumber}
 		if to.count() != 1 {
-			return Message{}, fail(CodeInvalid, "exactly one of queueId, agentId, quickConnectId and flowId is required")
+			return Message{}, fail(CodeInvalid, "exactly one of queueId, agentId, quickConnectId, flowId and phoneNumber is required")
 		}
-		if _, err := h.connected(ctx, a, req.ContactID); err != nil {
+		s, err := h.connected(ctx, a, req.ContactID)
+		if err != nil {
 			return Message{}, err
+		}
+		if to.PhoneNumber != "" && s.Channel != string(contact.Voice) {
+			return Message{}, fail(CodeNotVoice, "only calls are transferred to a phone number")
 		}
 		if h.cfg.Transfers != nil {
 			next, err := h.cfg.Transfers.Transfer(ctx, a.id, req.ContactID, to)
 			return Message{NextContactID: next}, err
 		}
-		if to.QuickConnectID != "" || to.FlowID != "" {
+		if to.QuickConnectID != "" || to.FlowID != "" || to.PhoneNumber != "" {
 			return Message{}, fail(CodeTargetUnavailable, "this server transfers to queues and agents only")
 		}
 		return Message{}, r.Transfer(ctx, req.ContactID, routing.Target{QueueID: to.QueueID, AgentID: to.AgentID})
+	case TypeRTCOffer, TypeRTCCandidate, TypeHold, TypeUnhold, TypeMute, TypeUnmute, TypeSendDigits, TypeDial:
+		return h.voice(ctx, a, req)
 	}
 	return Message{}, fail(CodeUnknownType, fmt.Sprintf("unknown message type %q", req.Type))
+}
+
+// voice runs the softphone's signalling and the call controls.
+func (h *Hub) voice(ctx context.Context, a *agentState, req request) (Message, error) {
+	v := h.cfg.Voice
+	if v == nil {
+		return Message{}, fail(CodeNoVoice, "voice is not served here")
+	}
+	switch req.Type {
+	case TypeRTCOffer:
+		if req.SDP == "" {
+			return Message{}, fail(CodeInvalid, "sdp is required")
+		}
+		answer, err := v.RTCOffer(ctx, a.id, req.SDP)
+		return Message{SDP: answer}, err
+	case TypeRTCCandidate:
+		if req.Candidate == nil {
+			return Message{}, fail(CodeInvalid, "candidate is required")
+		}
+		return Message{}, v.RTCCandidate(ctx, a.id, *req.Candidate)
+	case TypeDial:
+		if req.PhoneNumber == "" {
+			return Message{}, fail(CodeInvalid, "phoneNumber is required")
+		}
+		id, err := v.Dial(ctx, a.id, req.PhoneNumber, req.QueueID)
+		return Message{ContactID: id}, err
+	}
+	s, err := h.connected(ctx, a, req.ContactID)
+	if err != nil {
+		return Message{}, err
+	}
+	if s.Channel != string(contact.Voice) {
+		return Message{}, fail(CodeNotVoice, "contact "+req.ContactID+" is not a call")
+	}
+	switch req.Type {
+	case TypeHold, TypeUnhold:
+		return Message{}, v.Hold(ctx, a.id, req.ContactID, req.Type == TypeHold)
+	case TypeMute, TypeUnmute:
+		return Message{}, v.Mute(ctx, a.id, req.ContactID, req.Type == TypeMute)
+	default: // TypeSendDigits
+		if req.Digits == "" || strings.Trim(strings.ToUpper(req.Digits), "0123456789*#ABCD,") != "" {
+			return Message{}, fail(CodeInvalid, "digits must be 0-9, *, #, A-D or ',' (a pause)")
+		}
+		return Message{}, v.SendDigits(ctx, a.id, req.ContactID, req.Digits)
+	}
 }

@@ -59,16 +59,43 @@ type Transferer interface {
 	Transfer(ctx context.Context, agentID, contactID string, to TransferTarget) (nextContactID string, err error)
 }
 
+// Voice is the agents' audio and call controls, implemented by the wiring
+// (internal/app): the WebRTC softphone's signalling, and the controls of a
+// call connected to the agent. The hub has checked that the agent holds
+// the contact, connected, on the voice channel; errors wrap ErrNoVoice,
+// ErrRTC or the router's and contact manager's errors.
+type Voice interface {
+	RTCOffer(ctx context.Context, agentID, sdp string) (answer string, err error)
+	RTCCandidate(ctx context.Context, agentID string, c ICECandidate) error
+	Hold(ctx context.Context, agentID, contactID string, on bool) error
+	Mute(ctx context.Context, agentID, contactID string, on bool) error
+	SendDigits(ctx context.Context, agentID, contactID, digits string) error
+	// Dial places an outbound call from the agent to phoneNumber through
+	// the instance's trunk, with the caller ID of queueID (or of the
+	// agent's routing profile's default outbound queue), and returns the
+	// new contact's ID.
+	Dial(ctx context.Context, agentID, phoneNumber, queueID string) (contactID string, err error)
+}
+
+// Errors a Voice returns for the no_voice and rtc_failed codes (wrapped,
+// with a message safe to show).
+var (
+	ErrNoVoice = errors.New("voice unavailable")
+	ErrRTC     = errors.New("webrtc")
+)
+
 // TransferTarget is where an agent transfers a contact: exactly one of a
 // queue, an agent (its personal queue), a quick connect (a queue or an
 // agent, and the transfer flow it names), or a flow.
 type TransferTarget struct {
 	QueueID, AgentID, QuickConnectID, FlowID string
+	// PhoneNumber is an external number (E.164), for calls.
+	PhoneNumber string
 }
 
 func (t TransferTarget) count() int {
 	n := 0
-	for _, s := range []string{t.QueueID, t.AgentID, t.QuickConnectID, t.FlowID} {
+	for _, s := range []string{t.QueueID, t.AgentID, t.QuickConnectID, t.FlowID, t.PhoneNumber} {
 		if s != "" {
 			n++
 		}
@@ -112,6 +139,9 @@ type Config struct {
 	Chats      Chats
 	// Transfers, if set, carries out transfers (see Transferer).
 	Transfers Transferer
+	// Voice, if set, serves the softphone and the call controls; without
+	// it they are refused with no_voice.
+	Voice Voice
 	Auth      *Authenticator
 	// Clock times the grace period; nil means the system clock. Use the
 	// router's ManualClock in tests.
@@ -325,6 +355,15 @@ func (h *Hub) pushLocked(a *agentState, m Message) {
 	if a.conn != nil {
 		a.conn.send(m)
 	}
+}
+
+// Hold tells an agent that the customer of contactID went on or off hold.
+func (h *Hub) Hold(agentID, contactID string, onHold bool) {
+	if agentID == "" {
+		return
+	}
+	a := h.agent(agentID, true)
+	h.push(a, Message{Type: TypeContactHold, Time: h.cfg.Clock.Now(), ContactID: contactID, Channel: string(contact.Voice), OnHold: &onHold})
 }
 
 // push adds an event to an agent's stream.

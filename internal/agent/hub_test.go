@@ -741,3 +741,117 @@ func TestReceipts(t *testing.T) {
 	c.expect(TypeACWStarted, "chat-1")
 	wantError(t, c.call(map[string]any{"type": "read", "contactId": "chat-1", "messageId": "m1"}), CodeNotConnected)
 }
+
+// fakeVoice records the call controls the hub passes on.
+type fakeVoice struct {
+	mu    sync.Mutex
+	calls []string
+}
+
+func (f *fakeVoice) add(s string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, s)
+}
+
+func (f *fakeVoice) log() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.calls...)
+}
+
+func (f *fakeVoice) RTCOffer(_ context.Context, agentID, sdp string) (string, error) {
+	if !strings.HasPrefix(sdp, "v=0") {
+		return "", fmt.Errorf("%w: not an SDP offer", ErrRTC)
+	}
+	f.add("offer " + agentID)
+	return "v=0 answer", nil
+}
+
+func (f *fakeVoice) RTCCandidate(_ context.Context, agentID string, c ICECandidate) error {
+	f.add("candidate " + agentID + " " + c.Candidate)
+	return nil
+}
+
+func (f *fakeVoice) Hold(_ context.Context, agentID, contactID string, on bool) error {
+	f.add(fmt.Sprintf("hold %s %s %v", agentID, contactID, on))
+	return nil
+}
+
+func (f *fakeVoice) Mute(_ context.Context, agentID, contactID string, on bool) error {
+	f.add(fmt.Sprintf("mute %s %s %v", agentID, contactID, on))
+	return nil
+}
+
+func (f *fakeVoice) SendDigits(_ context.Context, agentID, contactID, digits string) error {
+	f.add("digits " + contactID + " " + digits)
+	return nil
+}
+
+func (f *fakeVoice) Dial(_ context.Context, agentID, number, queueID string) (string, error) {
+	if number == "+15550000" {
+		return "", fmt.Errorf("%w: no trunk", ErrNoVoice)
+	}
+	f.add("dial " + agentID + " " + number + " " + queueID)
+	return "out-1", nil
+}
+
+func TestVoiceControlsReachTheVoiceForTheAgentsOwnCalls(t *testing.T) {
+	e := newEnv(t)
+	ana, _ := e.connect("ana")
+	bob, _ := e.connect("bob")
+	// Without a Voice, voice requests are refused as such.
+	wantError(t, ana.call(map[string]any{"type": "rtcOffer", "sdp": "v=0"}), CodeNoVoice)
+	v := &fakeVoice{}
+	e.hub.cfg.Voice = v
+
+	if got := ack(t, ana.call(map[string]any{"type": "rtcOffer", "sdp": "v=0 offer"})); got.SDP != "v=0 answer" {
+		t.Fatalf("rtcOffer ack: %+v", got)
+	}
+	wantError(t, ana.call(map[string]any{"type": "rtcOffer"}), CodeInvalid)
+	wantError(t, ana.call(map[string]any{"type": "rtcOffer", "sdp": "garbage"}), CodeRTCFailed)
+	ack(t, ana.call(map[string]any{"type": "rtcCandidate", "candidate": map[string]any{"candidate": "candidate:1 1 udp 1 127.0.0.1 5000 typ host", "sdpMLineIndex": 0}}))
+	wantError(t, ana.call(map[string]any{"type": "rtcCandidate"}), CodeInvalid)
+	if got := ack(t, ana.call(map[string]any{"type": "dial", "phoneNumber": "+15550123", "queueId": "q1"})); got.ContactID != "out-1" {
+		t.Fatalf("dial ack: %+v", got)
+	}
+	wantError(t, ana.call(map[string]any{"type": "dial", "phoneNumber": "+15550000"}), CodeNoVoice)
+
+	ack(t, ana.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("chat-1", "CHAT")
+	ana.expect(TypeOffer, "chat-1")
+	ack(t, ana.call(map[string]any{"type": "accept", "contactId": "chat-1"}))
+	ana.expect(TypeContactConnected, "chat-1")
+	for _, typ := range []string{"hold", "unhold", "mute", "unmute", "sendDigits"} {
+		wantError(t, ana.call(map[string]any{"type": typ, "contactId": "chat-1", "digits": "1"}), CodeNotVoice)
+	}
+	wantError(t, ana.call(map[string]any{"type": "transfer", "contactId": "chat-1", "phoneNumber": "+15550123"}), CodeNotVoice)
+	ack(t, ana.call(map[string]any{"type": "endContact", "contactId": "chat-1"}))
+	ack(t, ana.call(map[string]any{"type": "completeAcw", "contactId": "chat-1"}))
+	e.enqueue("call-1", "VOICE")
+	ana.expect(TypeOffer, "call-1")
+	// Offered, not connected: no controls yet.
+	wantError(t, ana.call(map[string]any{"type": "hold", "contactId": "call-1"}), CodeNotConnected)
+	ack(t, ana.call(map[string]any{"type": "accept", "contactId": "call-1"}))
+	ana.expect(TypeContactConnected, "call-1")
+
+	for _, typ := range []string{"hold", "unhold", "mute", "unmute"} {
+		ack(t, ana.call(map[string]any{"type": typ, "contactId": "call-1"}))
+		wantError(t, bob.call(map[string]any{"type": typ, "contactId": "call-1"}), CodeNotYourContact)
+	}
+	ack(t, ana.call(map[string]any{"type": "sendDigits", "contactId": "call-1", "digits": "12#,9"}))
+	wantError(t, ana.call(map[string]any{"type": "sendDigits", "contactId": "call-1", "digits": "12x"}), CodeInvalid)
+
+	e.hub.Hold("u-ana", "call-1", true)
+	if got := ana.expect(TypeContactHold, "call-1"); got.OnHold == nil || !*got.OnHold {
+		t.Fatalf("contactHold: %+v", got)
+	}
+	want := []string{
+		"offer u-ana", "candidate u-ana candidate:1 1 udp 1 127.0.0.1 5000 typ host", "dial u-ana +15550123 q1",
+		"hold u-ana call-1 true", "hold u-ana call-1 false", "mute u-ana call-1 true", "mute u-ana call-1 false",
+		"digits call-1 12#,9",
+	}
+	if got := v.log(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("voice calls\n got %q\nwant %q", got, want)
+	}
+}

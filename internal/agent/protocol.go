@@ -4,6 +4,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/switchboard-cc/switchboard/internal/contact"
 	"github.com/switchboard-cc/switchboard/internal/routing"
 )
 
@@ -27,6 +28,15 @@ const (
 	// for another participant's chat message.
 	TypeRead      = "read"
 	TypeDelivered = "delivered"
+	// Voice: the softphone's WebRTC signalling and the call controls.
+	TypeRTCOffer     = "rtcOffer"
+	TypeRTCCandidate = "rtcCandidate"
+	TypeHold         = "hold"
+	TypeUnhold       = "unhold"
+	TypeMute         = "mute"
+	TypeUnmute       = "unmute"
+	TypeSendDigits   = "sendDigits"
+	TypeDial         = "dial"
 )
 
 // Server → client message types. Replies (ack, error) carry "re", the
@@ -47,6 +57,9 @@ const (
 	TypeMessage          = "message"
 	// TypeReceipt: another participant received or read a chat message.
 	TypeReceipt = "receipt"
+	// TypeContactHold: the customer of a voice contact went on or off hold
+	// (OnHold), whoever did it (the agent, or a transfer's consultation).
+	TypeContactHold = "contactHold"
 	// TypeTyping is also sent by the server: another participant is typing.
 )
 
@@ -69,6 +82,9 @@ const (
 	CodeChatFailed         = "chat_failed"         // the chat refused the message (ended, too long, ...)
 	CodeUnavailable        = "unavailable"         // the router is not running here (restarting, lease moved)
 	CodeSessionReplaced    = "session_replaced"    // the same agent connected again elsewhere; this connection closes
+	CodeNotVoice           = "not_voice"           // hold/unhold/mute/unmute/sendDigits on a contact that is not a call
+	CodeNoVoice            = "no_voice"            // voice is not served here (no SIP listener), or no trunk to dial through
+	CodeRTCFailed          = "rtc_failed"          // the WebRTC offer or candidate could not be used
 	CodeInternal           = "internal"            // anything else; see the server log
 )
 
@@ -91,6 +107,21 @@ type request struct {
 	FlowID         string `json:"flowId,omitempty"`
 	// MessageID is the chat message a read or delivered receipt is for.
 	MessageID string `json:"messageId,omitempty"`
+	// PhoneNumber is a transfer's or a dial's external number (E.164).
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+	// Digits are sendDigits' DTMF digits (0-9, *, #, A-D; ',' pauses).
+	Digits string `json:"digits,omitempty"`
+	// SDP is rtcOffer's offer.
+	SDP string `json:"sdp,omitempty"`
+	// Candidate is rtcCandidate's trickled ICE candidate.
+	Candidate *ICECandidate `json:"candidate,omitempty"`
+}
+
+// ICECandidate is a trickled ICE candidate, as RTCIceCandidateInit.
+type ICECandidate struct {
+	Candidate     string  `json:"candidate"`
+	SDPMid        *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
 }
 
 // Message is a server message. Only the fields of its type are set.
@@ -142,6 +173,10 @@ type Message struct {
 	// NextContactID is, in a transfer's ack, the new contact the customer
 	// continues on (Connect models a transfer as a new, related contact).
 	NextContactID string `json:"nextContactId,omitempty"`
+	// SDP is, in rtcOffer's ack, the answer (with all candidates).
+	SDP string `json:"sdp,omitempty"`
+	// OnHold is contactHold's new state.
+	OnHold *bool `json:"onHold,omitempty"`
 }
 
 // AgentInfo identifies the agent in welcome.
@@ -210,6 +245,12 @@ func codeOf(err error) string {
 		return CodeInvalid
 	case errors.Is(err, routing.ErrStopped):
 		return CodeUnavailable
+	case errors.Is(err, ErrNoVoice):
+		return CodeNoVoice
+	case errors.Is(err, ErrRTC):
+		return CodeRTCFailed
+	case errors.Is(err, contact.ErrInvalidTransition):
+		return CodeNotConnected
 	}
 	return CodeInternal
 }

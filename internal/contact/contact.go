@@ -193,7 +193,30 @@ type AgentInfo struct {
 	// AfterContactWorkDurationSeconds and AgentInteractionDurationSeconds
 	// are set when each phase ends.
 	AfterContactWorkDurationSeconds int64 `json:"afterContactWorkDurationSeconds"`
+	// AgentInteractionDurationSeconds excludes the time the customer was
+	// on hold, as Connect's AgentInteractionDuration does.
 	AgentInteractionDurationSeconds int64 `json:"agentInteractionDurationSeconds"`
+	// Holds (voice): how many times the agent put the customer on hold,
+	// for how long in all and at most once. HoldStartTimestamp is set
+	// while the customer is on hold.
+	NumberOfHolds               int       `json:"numberOfHolds"`
+	CustomerHoldDurationSeconds int64     `json:"customerHoldDurationSeconds"`
+	LongestHoldDurationSeconds  int64     `json:"longestHoldDurationSeconds"`
+	HoldStartTimestamp          time.Time `json:"holdStartTimestamp,omitzero"`
+}
+
+// OnHold reports whether the agent has the customer on hold.
+func (a *AgentInfo) OnHold() bool { return a != nil && !a.HoldStartTimestamp.IsZero() }
+
+// endHold closes a hold in progress at now.
+func (a *AgentInfo) endHold(now time.Time) {
+	if !a.OnHold() {
+		return
+	}
+	d := seconds(a.HoldStartTimestamp, now)
+	a.CustomerHoldDurationSeconds += d
+	a.LongestHoldDurationSeconds = max(a.LongestHoldDurationSeconds, d)
+	a.HoldStartTimestamp = time.Time{}
 }
 
 // Recording is a placeholder for the recording of a voice contact or the

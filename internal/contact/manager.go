@@ -588,9 +588,33 @@ func disconnect(c *Contact, reason DisconnectReason, now time.Time) {
 		c.Agent = nil // never connected: the record has no agent
 	}
 	if c.State == Connected {
-		c.Agent.AgentInteractionDurationSeconds = seconds(c.Agent.ConnectedToAgentTimestamp, now)
+		c.Agent.endHold(now)
+		c.Agent.AgentInteractionDurationSeconds = max(0,
+			seconds(c.Agent.ConnectedToAgentTimestamp, now)-c.Agent.CustomerHoldDurationSeconds)
 	}
 	c.DisconnectTimestamp, c.DisconnectReason = now, reason
+}
+
+// Hold records that the agent put the customer of a connected contact on
+// hold (on) or took them off it (!on). Holding a contact already on hold,
+// or resuming one that is not, changes nothing. The contact record gets
+// the number of holds and their total and longest durations.
+func (m *Manager) Hold(ctx context.Context, instanceID, id string, on bool) (*Contact, error) {
+	return m.do(ctx, instanceID, id, func(c *Contact, now time.Time) (change, error) {
+		if c.State != Connected || c.Agent == nil {
+			return change{}, refuse(c, "hold")
+		}
+		switch {
+		case on == c.Agent.OnHold():
+			return change{noop: true}, nil
+		case on:
+			c.Agent.NumberOfHolds++
+			c.Agent.HoldStartTimestamp = now
+		default:
+			c.Agent.endHold(now)
+		}
+		return change{}, nil
+	})
 }
 
 // CompleteAfterContactWork ends a contact in AFTER_CONTACT_WORK: it emits

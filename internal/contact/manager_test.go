@@ -565,3 +565,48 @@ func TestChatRecordsReferTheirTranscript(t *testing.T) {
 		}
 	})
 }
+
+func TestHoldsAreCountedTimedAndLeftOutOfTheInteraction(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		clk := newClock()
+		m := New(st, Options{Now: clk.Now})
+		inst := newInstance(t, st)
+		c := newVoice(t, m, inst)
+		if _, err := m.Hold(ctx, inst, c.ID, true); !errors.Is(err, ErrInvalidTransition) {
+			t.Fatalf("hold before an agent has the contact: %v", err)
+		}
+		must(m.Enqueue(ctx, inst, c.ID, QueueRef{ID: "q-1", Name: "Billing"}))(t)
+		must(m.ConnectAgent(ctx, inst, c.ID, alice))(t)
+		clk.Advance(10 * time.Second)
+		c = must(m.Hold(ctx, inst, c.ID, true))(t)
+		if !c.Agent.OnHold() || c.Agent.NumberOfHolds != 1 {
+			t.Fatalf("on hold: %+v", c.Agent)
+		}
+		v := c.Version
+		clk.Advance(5 * time.Second)
+		if c = must(m.Hold(ctx, inst, c.ID, true))(t); c.Version != v || c.Agent.NumberOfHolds != 1 {
+			t.Fatalf("holding twice changed the contact: %+v", c.Agent)
+		}
+		clk.Advance(15 * time.Second)
+		c = must(m.Hold(ctx, inst, c.ID, false))(t)
+		if c.Agent.OnHold() || c.Agent.CustomerHoldDurationSeconds != 20 || c.Agent.LongestHoldDurationSeconds != 20 {
+			t.Fatalf("resumed: %+v", c.Agent)
+		}
+		clk.Advance(10 * time.Second)
+		must(m.Hold(ctx, inst, c.ID, true))(t)
+		clk.Advance(7 * time.Second)
+		// The customer hangs up while on hold: the hold ends with the call.
+		c = must(m.Disconnect(ctx, inst, c.ID, CustomerDisconnect))(t)
+		a := c.Agent
+		if a.OnHold() || a.NumberOfHolds != 2 || a.CustomerHoldDurationSeconds != 27 || a.LongestHoldDurationSeconds != 20 ||
+			a.AgentInteractionDurationSeconds != 47-27 {
+			t.Fatalf("after disconnect: %+v", a)
+		}
+		must(m.CompleteAfterContactWork(ctx, inst, c.ID))(t)
+		rec := must(m.GetRecord(ctx, inst, c.ID))(t)
+		if rec.Agent.NumberOfHolds != 2 || rec.Agent.CustomerHoldDurationSeconds != 27 {
+			t.Fatalf("record agent %+v", rec.Agent)
+		}
+	})
+}
