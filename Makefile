@@ -24,9 +24,11 @@ test: tools vet staticcheck generate-check node-deps unit e2e
 tools:
 	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-# The customer-side chat test drives the official amazon-connect-chatjs client from Node.
+# The customer-side chat test drives the official amazon-connect-chatjs client from Node;
+# the browser tests drive Chromium on the test softphone page with playwright-core.
 node-deps:
 	npm ci --prefix test/chatjs --no-audit --no-fund
+	npm ci --prefix test/browser --no-audit --no-fund
 
 vet:
 	$(GO) vet ./...

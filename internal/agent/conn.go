@@ -260,7 +260,8 @@ func requestID(data []byte) string {
 func knownType(t string) bool {
 	return slices.Contains([]string{TypeHello, TypeResume, TypeSetState, TypeAccept, TypeReject, TypeEndContact,
 		TypeCompleteACW, TypeSendMessage, TypeTyping, TypeTransfer, TypeHeartbeat, TypeRead, TypeDelivered,
-		TypeRTCOffer, TypeRTCCandidate, TypeHold, TypeUnhold, TypeMute, TypeUnmute, TypeSendDigits, TypeDial}, t)
+		TypeRTCOffer, TypeRTCCandidate, TypeHold, TypeUnhold, TypeMute, TypeUnmute, TypeSendDigits, TypeDial,
+		TypeConsult, TypeConference, TypeCancelConsult}, t)
 }
 
 // errText is the message of an error reply: ours as is, others by code.
@@ -531,7 +532,8 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 			return Message{}, fail(CodeTargetUnavailable, "this server transfers to queues and agents only")
 		}
 		return Message{}, r.Transfer(ctx, req.ContactID, routing.Target{QueueID: to.QueueID, AgentID: to.AgentID})
-	case TypeRTCOffer, TypeRTCCandidate, TypeHold, TypeUnhold, TypeMute, TypeUnmute, TypeSendDigits, TypeDial:
+	case TypeRTCOffer, TypeRTCCandidate, TypeHold, TypeUnhold, TypeMute, TypeUnmute, TypeSendDigits, TypeDial,
+		TypeConsult, TypeConference, TypeCancelConsult:
 		return h.voice(ctx, a, req)
 	}
 	return Message{}, fail(CodeUnknownType, fmt.Sprintf("unknown message type %q", req.Type))
@@ -574,6 +576,17 @@ func (h *Hub) voice(ctx context.Context, a *agentState, req request) (Message, e
 		return Message{}, v.Hold(ctx, a.id, req.ContactID, req.Type == TypeHold)
 	case TypeMute, TypeUnmute:
 		return Message{}, v.Mute(ctx, a.id, req.ContactID, req.Type == TypeMute)
+	case TypeConsult:
+		to := TransferTarget{QueueID: req.QueueID, AgentID: req.AgentID, QuickConnectID: req.QuickConnectID, PhoneNumber: req.PhoneNumber}
+		if to.count() != 1 {
+			return Message{}, fail(CodeInvalid, "exactly one of queueId, agentId, quickConnectId and phoneNumber is required")
+		}
+		next, err := v.Consult(ctx, a.id, req.ContactID, to)
+		return Message{NextContactID: next}, err
+	case TypeConference:
+		return Message{}, v.Conference(ctx, a.id, req.ContactID)
+	case TypeCancelConsult:
+		return Message{}, v.CancelConsult(ctx, a.id, req.ContactID)
 	default: // TypeSendDigits
 		if req.Digits == "" || strings.Trim(strings.ToUpper(req.Digits), "0123456789*#ABCD,") != "" {
 			return Message{}, fail(CodeInvalid, "digits must be 0-9, *, #, A-D or ',' (a pause)")

@@ -75,6 +75,13 @@ type Voice interface {
 	// agent's routing profile's default outbound queue), and returns the
 	// new contact's ID.
 	Dial(ctx context.Context, agentID, phoneNumber, queueID string) (contactID string, err error)
+	// Consult puts the caller of contactID on hold and calls a third
+	// party for the agent; it returns the consultation's new contact.
+	Consult(ctx context.Context, agentID, contactID string, to TransferTarget) (nextContactID string, err error)
+	// Conference joins the caller, the agent and the consulted party.
+	Conference(ctx context.Context, agentID, contactID string) error
+	// CancelConsult drops the consulted party; the caller stays on hold.
+	CancelConsult(ctx context.Context, agentID, contactID string) error
 }
 
 // Errors a Voice returns for the no_voice and rtc_failed codes (wrapped,
@@ -142,7 +149,7 @@ type Config struct {
 	// Voice, if set, serves the softphone and the call controls; without
 	// it they are refused with no_voice.
 	Voice Voice
-	Auth      *Authenticator
+	Auth  *Authenticator
 	// Clock times the grace period; nil means the system clock. Use the
 	// router's ManualClock in tests.
 	Clock routing.Clock
@@ -364,6 +371,16 @@ func (h *Hub) Hold(agentID, contactID string, onHold bool) {
 	}
 	a := h.agent(agentID, true)
 	h.push(a, Message{Type: TypeContactHold, Time: h.cfg.Clock.Now(), ContactID: contactID, Channel: string(contact.Voice), OnHold: &onHold})
+}
+
+// ConsultFailed tells an agent that the consultation nextContactID of
+// contactID could not reach its party.
+func (h *Hub) ConsultFailed(agentID, contactID, nextContactID, why string) {
+	if agentID == "" {
+		return
+	}
+	h.push(h.agent(agentID, true), Message{Type: TypeConsultFailed, Time: h.cfg.Clock.Now(), ContactID: contactID,
+		Channel: string(contact.Voice), NextContactID: nextContactID, Reason: why})
 }
 
 // push adds an event to an agent's stream.

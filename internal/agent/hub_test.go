@@ -796,6 +796,21 @@ func (f *fakeVoice) Dial(_ context.Context, agentID, number, queueID string) (st
 	return "out-1", nil
 }
 
+func (f *fakeVoice) Consult(_ context.Context, agentID, contactID string, to TransferTarget) (string, error) {
+	f.add("consult " + contactID + " " + to.AgentID + to.PhoneNumber)
+	return "consult-1", nil
+}
+
+func (f *fakeVoice) Conference(_ context.Context, agentID, contactID string) error {
+	f.add("conference " + contactID)
+	return nil
+}
+
+func (f *fakeVoice) CancelConsult(_ context.Context, agentID, contactID string) error {
+	f.add("cancelConsult " + contactID)
+	return nil
+}
+
 func TestVoiceControlsReachTheVoiceForTheAgentsOwnCalls(t *testing.T) {
 	e := newEnv(t)
 	ana, _ := e.connect("ana")
@@ -840,6 +855,14 @@ func TestVoiceControlsReachTheVoiceForTheAgentsOwnCalls(t *testing.T) {
 		wantError(t, bob.call(map[string]any{"type": typ, "contactId": "call-1"}), CodeNotYourContact)
 	}
 	ack(t, ana.call(map[string]any{"type": "sendDigits", "contactId": "call-1", "digits": "12#,9"}))
+	if got := ack(t, ana.call(map[string]any{"type": "consult", "contactId": "call-1", "agentId": "u-bob"})); got.NextContactID != "consult-1" {
+		t.Fatalf("consult ack: %+v", got)
+	}
+	wantError(t, ana.call(map[string]any{"type": "consult", "contactId": "call-1"}), CodeInvalid)
+	wantError(t, ana.call(map[string]any{"type": "consult", "contactId": "call-1", "agentId": "u-bob", "phoneNumber": "+15550123"}), CodeInvalid)
+	ack(t, ana.call(map[string]any{"type": "conference", "contactId": "call-1"}))
+	ack(t, ana.call(map[string]any{"type": "cancelConsult", "contactId": "call-1"}))
+	wantError(t, bob.call(map[string]any{"type": "conference", "contactId": "call-1"}), CodeNotYourContact)
 	wantError(t, ana.call(map[string]any{"type": "sendDigits", "contactId": "call-1", "digits": "12x"}), CodeInvalid)
 
 	e.hub.Hold("u-ana", "call-1", true)
@@ -849,7 +872,7 @@ func TestVoiceControlsReachTheVoiceForTheAgentsOwnCalls(t *testing.T) {
 	want := []string{
 		"offer u-ana", "candidate u-ana candidate:1 1 udp 1 127.0.0.1 5000 typ host", "dial u-ana +15550123 q1",
 		"hold u-ana call-1 true", "hold u-ana call-1 false", "mute u-ana call-1 true", "mute u-ana call-1 false",
-		"digits call-1 12#,9",
+		"digits call-1 12#,9", "consult call-1 u-bob", "conference call-1", "cancelConsult call-1",
 	}
 	if got := v.log(); strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("voice calls\n got %q\nwant %q", got, want)

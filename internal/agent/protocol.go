@@ -37,6 +37,10 @@ const (
 	TypeUnmute       = "unmute"
 	TypeSendDigits   = "sendDigits"
 	TypeDial         = "dial"
+	// Consultation (warm transfer) and conference of a call.
+	TypeConsult       = "consult"
+	TypeConference    = "conference"
+	TypeCancelConsult = "cancelConsult"
 )
 
 // Server → client message types. Replies (ack, error) carry "re", the
@@ -60,6 +64,9 @@ const (
 	// TypeContactHold: the customer of a voice contact went on or off hold
 	// (OnHold), whoever did it (the agent, or a transfer's consultation).
 	TypeContactHold = "contactHold"
+	// TypeConsultFailed: the consulted phone number did not answer; the
+	// caller stays on hold (NextContactID is the consultation's contact).
+	TypeConsultFailed = "consultFailed"
 	// TypeTyping is also sent by the server: another participant is typing.
 )
 

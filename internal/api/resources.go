@@ -208,7 +208,8 @@ func pageFrom(r *http.Request) (store.Page, error) {
 	return p, nil
 }
 
-// prepareUser hashes a new password. It validates the whole user first, so
+// prepareUser hashes a new password and keeps the stored password hash and
+// device password an update leaves out. It validates the whole user first, so
 // that every problem is reported at once and no hash is computed for a
 // request that will be refused.
 func (s *Server) prepareUser(ctx context.Context, u, cur *core.User) error {
@@ -229,6 +230,16 @@ func (s *Server) prepareUser(ctx context.Context, u, cur *core.User) error {
 	if len(errs) > 0 {
 		return &core.ValidationError{Errors: errs}
 	}
+	// The password hash and the device password share the secret column:
+	// an update that leaves one out keeps the stored one (the store would
+	// only keep the whole column when both are left out).
+	if cur != nil {
+		if u.DevicePassword == "" {
+			u.DevicePassword = cur.DevicePassword
+		}
+		u.PasswordHash = cur.PasswordHash
+	}
+	u.HasDevicePassword = u.DevicePassword != ""
 	if u.Password == "" {
 		return nil // keep the stored hash
 	}

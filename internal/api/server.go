@@ -24,6 +24,7 @@ import (
 	"github.com/switchboard-cc/switchboard/internal/agent"
 	"github.com/switchboard-cc/switchboard/internal/objectstore"
 	"github.com/switchboard-cc/switchboard/internal/store"
+	"github.com/switchboard-cc/switchboard/internal/testphone"
 )
 
 // Check is a readiness probe of one dependency.
@@ -125,6 +126,8 @@ func New(o Options) *Server {
 	for pattern, h := range o.Handlers {
 		mux.Handle(pattern, h)
 	}
+	// The test softphone (internal/testphone): an agent page for e2e tests and the demo.
+	mux.Handle("GET /softphone/", http.StripPrefix("/softphone", testphone.Handler()))
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))

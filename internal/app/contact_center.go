@@ -219,7 +219,7 @@ func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, 
 	inst := &instanceCC{id: id, cc: cc, users: map[string]string{}, changed: make(chan struct{}, 1)}
 	inst.router = routing.New(routing.Config{InstanceID: id, Logger: cc.log, Sink: routing.SinkFunc(inst.emit)})
 	inst.hub = agent.New(agent.Config{InstanceID: id, Router: inst.router, Contacts: cc.contacts,
-		Chats: agent.ChatService(cc.chats), Transfers: inst, Auth: cc.auth, Logger: cc.log})
+		Chats: agent.ChatService(cc.chats), Transfers: inst, Voice: agentVoice{inst}, Auth: cc.auth, Logger: cc.log})
 	runCtx, stop := context.WithCancel(cc.runCtx)
 	cc.wg.Add(1)
 	go func() {
@@ -277,8 +277,8 @@ func (inst *instanceCC) emit(e routing.Event) {
 	case routing.EventOffered:
 		_, err = m.Offer(ctx, inst.id, e.ContactID, inst.agentRef(ctx, e.AgentID))
 	case routing.EventConnected:
-		if inst.cc.voice.deskPhoneConnected(ctx, inst, e) {
-			break // the call records the connection when the desk phone answers (voice_agent.go)
+		if inst.cc.voice.agentConnected(ctx, inst, e) {
+			break // the call records the connection when the agent's audio is there (voice_agent.go)
 		}
 		_, err = m.ConnectAgent(ctx, inst.id, e.ContactID, inst.agentRef(ctx, e.AgentID))
 	case routing.EventMissed, routing.EventRejected, routing.EventContactError:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 
@@ -44,6 +45,19 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 	old, err := m.Get(ctx, inst.id, contactID)
 	if err != nil {
 		return "", err
+	}
+	// A call moves with its contact: its caller waits in the target queue
+	// (music on hold), runs the transfer flow or is connected to the
+	// phone number. A call another process serves cannot be moved here.
+	var call *call
+	if old.Channel == contact.Voice {
+		call = cc.voice.liveCall(contactID)
+		if call == nil && to.PhoneNumber != "" {
+			return "", fmt.Errorf("%w: the call is not connected here", agent.ErrNoVoice)
+		}
+	}
+	if to.PhoneNumber != "" {
+		return inst.transferToNumber(ctx, agentID, old, call, to.PhoneNumber)
 	}
 	target := routing.Target{QueueID: to.QueueID, AgentID: to.AgentID}
 	flowRef := to.FlowID
@@ -94,12 +108,21 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 	if err := inst.router.EndContact(ctx, contactID); err != nil {
 		cc.log.Warn("transfer: end the transferred contact in the router", "contact", contactID, "err", err)
 	}
+	var leg customerLeg = cc.chatLeg(next)
+	if call != nil {
+		cc.voice.relink(call, next.ID)
+		leg = call
+	}
 	fail := func(err error) (string, error) {
 		cc.log.Error("transfer: the new contact could not be placed; ending it", "contact", next.ID, "err", err)
 		if old.Channel == contact.Chat {
 			if e := cc.chats.EndChat(context.WithoutCancel(ctx), chatIDOf(old), chat.ReasonOther); e != nil {
 				cc.log.Warn("transfer: end the chat", "contact", next.ID, "err", e)
 			}
+		}
+		if call != nil {
+			call.setCause(contact.OtherDisconnect, contact.BySystem, "transfer-failed")
+			call.hangUpCustomer(context.WithoutCancel(ctx))
 		}
 		if _, e := m.End(context.WithoutCancel(ctx), inst.id, next.ID, contact.OtherDisconnect); e != nil {
 			cc.log.Warn("transfer: end the new contact", "contact", next.ID, "err", e)
@@ -127,7 +150,7 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 		}
 		go func() {
 			defer cc.wg.Done()
-			cc.runFlow(runCtx, next, lf, next.Attributes, preset, cc.chatLeg(next))
+			cc.runFlow(runCtx, next, lf, next.Attributes, preset, leg)
 		}()
 		cc.log.Info("contact transferred to a flow", "contact", contactID, "next", next.ID, "flow", lf.Name, "agent", agentID)
 		return next.ID, nil
@@ -140,10 +163,71 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 	if old.Queue != nil && !old.Queue.EnqueueTimestamp.IsZero() {
 		rc.EnqueuedAt = old.Queue.EnqueueTimestamp // keep the place in line
 	}
+	if call != nil {
+		// The caller hears the queue's music (and its queue flow, if the
+		// contact has one) while it waits again.
+		cc.mu.Lock()
+		runCtx := cc.runCtx
+		if runCtx != nil {
+			cc.wg.Add(1)
+		}
+		cc.mu.Unlock()
+		if runCtx == nil {
+			return fail(errNotActive)
+		}
+		ec := engine.NewContact(next.ID, engine.ChannelVoice)
+		ec.InstanceID, ec.InitialContactID, ec.PreviousContactID = next.InstanceID, next.InitialContactID, next.PreviousContactID
+		maps.Copy(ec.Attributes, next.Attributes)
+		for name, id := range next.EventHooks {
+			ec.EventHooks[name] = engine.EventHook{FlowID: id, Ref: id}
+		}
+		cc.watchQueueFlow(runCtx, inst, queued, ec, call)
+		cc.wg.Done()
+	}
 	if err := inst.router.Enqueue(ctx, rc); err != nil {
+		if call != nil {
+			cc.forgetQueueFlow(next.ID)
+		}
 		return fail(err)
 	}
 	cc.log.Info("contact transferred", "contact", contactID, "next", next.ID, "queue", q.ID, "agent", agentID)
+	return next.ID, nil
+}
+
+// transferToNumber is an agent's cold transfer of a call to an external
+// number: the agent's part ends (after-contact work) and a new, related
+// contact carries the call, which is connected to the number through the
+// instance's trunk as a flow's transfer to a phone number is, without
+// going back to a flow: it ends when either side hangs up. If the number
+// cannot be reached the caller is hung up (OTHER).
+func (inst *instanceCC) transferToNumber(ctx context.Context, agentID string, old *contact.Contact, c *call, number string) (string, error) {
+	cc, m := inst.cc, inst.cc.contacts
+	n := core.NormalizeE164(number)
+	if !core.ValidE164(n) {
+		return "", fmt.Errorf("%w: %q is not an E.164 phone number", routing.ErrInvalid, number)
+	}
+	if cc.voice.outboundTrunk(ctx, c.in.Trunk(), inst.id) == nil {
+		return "", fmt.Errorf("%w: no trunk with an outbound proxy", agent.ErrTargetUnavailable)
+	}
+	_, next, err := m.Transfer(ctx, inst.id, old.ID, contact.TransferRequest{Reason: contact.AgentDisconnect})
+	if err != nil {
+		return "", err
+	}
+	if err := inst.router.EndContact(ctx, old.ID); err != nil {
+		cc.log.Warn("transfer: end the transferred contact in the router", "contact", old.ID, "err", err)
+	}
+	cc.voice.relink(c, next.ID)
+	cc.voice.calls.Add(1)
+	go func() {
+		defer cc.voice.calls.Done()
+		err := c.dial(c.ctx, engine.ThirdPartyRequest{PhoneNumber: n})
+		if err != nil && c.ctx.Err() == nil {
+			c.log.Info("transfer to a number: not connected; hanging up the caller", "number", n, "err", err)
+			c.setCause(contact.OtherDisconnect, contact.BySystem, "transfer-failed")
+			c.hangUpCustomer(c.ctx)
+		}
+	}()
+	cc.log.Info("call transferred to a number", "contact", old.ID, "next", next.ID, "number", n, "agent", agentID)
 	return next.ID, nil
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/switchboard-cc/switchboard/internal/flow/engine"
 	"github.com/switchboard-cc/switchboard/internal/media"
 	"github.com/switchboard-cc/switchboard/internal/sip"
+	"github.com/switchboard-cc/switchboard/internal/softphone"
 	"github.com/switchboard-cc/switchboard/internal/speech"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/internal/voice"
@@ -65,6 +66,7 @@ type voiceChannel struct {
 	flows   map[flowKey]*engine.LoadedFlow // parsed published versions of numbers' flows
 
 	srv     atomic.Pointer[sip.Server]
+	phones  atomic.Pointer[softphone.Manager] // the agents' browser softphones, while run runs (voice_softphone.go)
 	calls   sync.WaitGroup
 	live    liveCalls // by contact ID (voice_agent.go)
 	metrics *voiceMetrics
@@ -142,6 +144,22 @@ func (v *voiceChannel) run(ctx context.Context) error {
 	if err := srv.Listen(); err != nil {
 		return err
 	}
+	lo, hi, _ := v.cfg.WebRTCPortRange() // validated by config
+	pcfg := softphone.Config{UDPPortMin: lo, UDPPortMax: hi, Logger: v.log}
+	if v.cfg.SIPPublicIP != "" {
+		pcfg.PublicIP = v.public
+	}
+	phones, err := softphone.New(pcfg)
+	if err != nil {
+		return fmt.Errorf("softphones: %w", err)
+	}
+	defer func() {
+		v.phones.Store(nil)
+		if err := phones.Close(); err != nil {
+			v.log.Warn("softphones: close", "err", err)
+		}
+	}()
+	v.phones.Store(phones)
 	v.srv.Store(srv)
 	v.log.Info("sip listening", "addr", srv.Addr().String(), "rtp_ports", v.cfg.RTPPorts, "public_ip", v.public.String())
 	err = srv.Run(ctx)
@@ -463,9 +481,13 @@ type call struct {
 	xfer thirdParty     // voice_dial.go
 	desk agentLeg       // voice_agent.go
 	inst string
-	id   string // the contact
-	log  *slog.Logger
-	ctx  context.Context // ends with the call
+	// id is the call's current contact: a transfer moves the call to a new
+	// contact (relink). Read it with contactID outside the call's goroutine.
+	idMu    sync.Mutex
+	id      string
+	prevIDs []string // the contacts it had before
+	log     *slog.Logger
+	ctx     context.Context // ends with the call
 
 	mu     sync.Mutex
 	origin media.Origin
@@ -476,6 +498,13 @@ type call struct {
 }
 
 var _ customerLeg = (*call)(nil)
+
+// contactID is the call's current contact.
+func (c *call) contactID() string {
+	c.idMu.Lock()
+	defer c.idMu.Unlock()
+	return c.id
+}
 
 func (c *call) nextOrigin() media.Origin {
 	c.mu.Lock()
@@ -517,11 +546,11 @@ func (c *call) finish() {
 	c.mu.Unlock()
 	c.rec.finish(ctx) // while the contact is still up, so its record shows the recording
 	if inst, err := c.v.cc.instance(ctx, c.inst); err == nil {
-		_ = inst.router.EndContact(ctx, c.id) // if it waits in a queue
+		_ = inst.router.EndContact(ctx, c.contactID()) // if it waits in a queue
 	}
 	st := c.sess.Stats()
 	c.v.metrics.ended(cause, st)
-	if _, err := c.v.cc.contacts.HangUp(ctx, c.inst, c.id, reason, contact.VoiceDetails{DisconnectedBy: by, HangupCause: cause,
+	if _, err := c.v.cc.contacts.HangUp(ctx, c.inst, c.contactID(), reason, contact.VoiceDetails{DisconnectedBy: by, HangupCause: cause,
 		PacketsSent: st.PacketsSent, PacketsReceived: st.PacketsReceived}); err != nil {
 		c.log.Warn("call: record the hang-up", "err", err)
 	}
@@ -606,7 +635,7 @@ func (c *call) idle(ctx context.Context, w *queueWait) {
 
 // announcePosition tells the caller where they are in the queue.
 func (c *call) announcePosition(ctx context.Context, w *queueWait) {
-	text := positionText(w.inst.router, c.id, w.queue.ID)
+	text := positionText(w.inst.router, w.id, w.queue.ID)
 	if text == "" {
 		return
 	}

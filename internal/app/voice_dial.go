@@ -170,6 +170,10 @@ type legRequest struct {
 	from, fromName string
 	headers        map[string]string
 	timeout        time.Duration
+	// device, when valid, is where a registered desk phone registered from
+	// (uri is its binding's Target): it is dialled as a device
+	// (sip.DialRequest.Device) and its RTP is accepted from there too.
+	device netip.Addr
 }
 
 // dialLeg places an outbound leg for the call, with its own RTP ports, and
@@ -207,7 +211,7 @@ func (c *call) dialLeg(ctx context.Context, log *slog.Logger, r legRequest) (*si
 	}
 	offer := media.MarshalSDP(local, media.Origin{SessionID: rand.Uint64() >> 1, Version: 1}, codecs, thirdPartyDTMFPT, media.SendRecv)
 	out, err := srv.Dial(ctx, sip.DialRequest{URI: r.uri, From: r.from, FromName: r.fromName, Offer: offer,
-		Credentials: creds, Timeout: r.timeout, Headers: r.headers})
+		Credentials: creds, Timeout: r.timeout, Headers: r.headers, Device: r.device.IsValid()})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil, ctx.Err()
@@ -228,7 +232,9 @@ func (c *call) dialLeg(ctx context.Context, log *slog.Logger, r legRequest) (*si
 	}
 	// RTP may come from elsewhere than the SDP says (symmetric RTP): from a
 	// trunk's addresses, or for a SIP device from the address it answered.
-	latch := func(a netip.Addr) bool { return a.Unmap() == neg.Remote.Addr().Unmap() }
+	latch := func(a netip.Addr) bool {
+		return a.Unmap() == neg.Remote.Addr().Unmap() || (r.device.IsValid() && a.Unmap() == r.device.Unmap())
+	}
 	if r.trunk != nil {
 		latch = r.trunk.AdmitsSource
 	}

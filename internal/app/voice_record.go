@@ -86,10 +86,13 @@ type callRecording struct {
 	done      bool
 }
 
+// newCallRecording is the call's recording. It belongs to the call's first
+// contact, transfers included: one recording of the whole call.
 func newCallRecording(c *call) *callRecording {
-	return &callRecording{dataDir: c.v.cfg.DataDir, sess: c.sess, inst: c.inst, id: c.id, log: c.log,
+	id := c.contactID()
+	return &callRecording{dataDir: c.v.cfg.DataDir, sess: c.sess, inst: c.inst, id: id, log: c.log,
 		update: func(ctx context.Context, rec contact.Recording) error {
-			_, err := c.v.cc.contacts.UpdateData(ctx, c.inst, c.id, contact.DataUpdate{Recording: &rec})
+			_, err := c.v.cc.contacts.UpdateData(ctx, c.inst, id, contact.DataUpdate{Recording: &rec})
 			return err
 		}}
 }

@@ -42,6 +42,7 @@ type Config struct {
 	SIPKey       string        `yaml:"sip-key"`
 	SIPPublicIP  string        `yaml:"sip-public-ip"`
 	RTPPorts     string        `yaml:"rtp-ports"`
+	WebRTCPorts  string        `yaml:"webrtc-ports"`
 	MediaTimeout time.Duration `yaml:"media-timeout"`
 	AnswerDelay  time.Duration `yaml:"answer-delay"`
 	TTSVoice     string        `yaml:"tts-voice"`
@@ -102,6 +103,7 @@ func (c *Config) Bind(fs *pflag.FlagSet) {
 	fs.StringVar(&c.SIPKey, "sip-key", c.SIPKey, "PEM private key for --sip-tls"+envNote("sip-key"))
 	fs.StringVar(&c.SIPPublicIP, "sip-public-ip", c.SIPPublicIP, "IP address put in SDP and Contact; empty: the --sip address"+envNote("sip-public-ip"))
 	fs.StringVar(&c.RTPPorts, "rtp-ports", c.RTPPorts, "UDP port range for RTP, MIN-MAX (two ports per call)"+envNote("rtp-ports"))
+	fs.StringVar(&c.WebRTCPorts, "webrtc-ports", c.WebRTCPorts, "UDP port range for the agents' browser softphones, MIN-MAX (empty: ephemeral ports)"+envNote("webrtc-ports"))
 	fs.DurationVar(&c.MediaTimeout, "media-timeout", c.MediaTimeout, "hang up a call when no RTP arrived for this long (0 disables)"+envNote("media-timeout"))
 	fs.DurationVar(&c.AnswerDelay, "answer-delay", c.AnswerDelay, "let inbound calls ring (180 Ringing) this long before answering"+envNote("answer-delay"))
 	fs.StringVar(&c.TTSVoice, "tts-voice", c.TTSVoice, "default text-to-speech voice (flite: kal, rms, slt, awb)"+envNote("tts-voice"))
@@ -221,6 +223,9 @@ func (c *Config) Validate() error {
 		if _, _, err := c.RTPPortRange(); err != nil {
 			bad("rtp-ports", "%v", err)
 		}
+		if _, _, err := c.WebRTCPortRange(); err != nil {
+			bad("webrtc-ports", "%v", err)
+		}
 	}
 	if c.SIPTLSAddr != "" {
 		if _, _, err := net.SplitHostPort(c.SIPTLSAddr); err != nil {
@@ -257,6 +262,24 @@ func (c *Config) RTPPortRange() (lo, hi int, err error) {
 		return 0, 0, fmt.Errorf("%q must be MIN-MAX within 1024-65535 with room for two calls", c.RTPPorts)
 	}
 	return lo, hi, nil
+}
+
+// WebRTCPortRange parses --webrtc-ports; 0, 0 when it is empty.
+func (c *Config) WebRTCPortRange() (lo, hi uint16, err error) {
+	if c.WebRTCPorts == "" {
+		return 0, 0, nil
+	}
+	a, b, ok := strings.Cut(c.WebRTCPorts, "-")
+	var l, h int
+	if ok {
+		_, err1 := fmt.Sscanf(a, "%d", &l)
+		_, err2 := fmt.Sscanf(b, "%d", &h)
+		ok = err1 == nil && err2 == nil
+	}
+	if !ok || l < 1024 || h > 65535 || h < l {
+		return 0, 0, fmt.Errorf("%q must be MIN-MAX within 1024-65535", c.WebRTCPorts)
+	}
+	return uint16(l), uint16(h), nil
 }
 
 func validPrefix(p string) bool {

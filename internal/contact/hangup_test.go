@@ -71,3 +71,27 @@ func TestHangUpRecordsTheCallAndItsDurations(t *testing.T) {
 		}
 	})
 }
+
+// The agent ends a call first (endContact: after-contact work); the call's
+// own hang-up then adds its voice details to the contact, once.
+func TestHangUpAfterTheAgentEndedAddsTheVoiceDetailsOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		m := New(st, Options{})
+		inst := newInstance(t, st)
+		c := newVoice(t, m, inst)
+		must(m.Enqueue(ctx, inst, c.ID, QueueRef{ID: "q-1"}))(t)
+		must(m.ConnectAgent(ctx, inst, c.ID, alice))(t)
+		c = must(m.Disconnect(ctx, inst, c.ID, AgentDisconnect))(t)
+		c = must(m.HangUp(ctx, inst, c.ID, AgentDisconnect, VoiceDetails{DisconnectedBy: ByAgent, HangupCause: "agent", PacketsSent: 9}))(t)
+		if c.State != AfterContactWork || c.DisconnectReason != AgentDisconnect || c.Voice == nil ||
+			c.Voice.DisconnectedBy != ByAgent || c.Voice.PacketsSent != 9 {
+			t.Fatalf("after the late hang-up: %+v voice %+v", c, c.Voice)
+		}
+		v := c.Version
+		c = must(m.HangUp(ctx, inst, c.ID, CustomerDisconnect, VoiceDetails{DisconnectedBy: ByCustomer}))(t)
+		if c.Version != v || c.Voice.DisconnectedBy != ByAgent {
+			t.Fatalf("a second hang-up changed the contact: %+v", c.Voice)
+		}
+	})
+}

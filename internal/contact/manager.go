@@ -544,12 +544,18 @@ func (m *Manager) HangUp(ctx context.Context, instanceID, id string, reason Disc
 		return nil, err
 	}
 	return m.do(ctx, instanceID, id, func(c *Contact, now time.Time) (change, error) {
-		switch c.State {
-		case Ended, AfterContactWork:
+		// The agent may have ended the contact first (endContact: after-
+		// contact work, AGENT_DISCONNECT): the call's facts still belong
+		// in its record, once.
+		late := c.State == AfterContactWork && (c.Voice == nil || c.Voice.DisconnectedBy == "")
+		switch {
+		case c.State == Ended, c.State == AfterContactWork && !late:
 			return change{noop: true}, nil
 		}
 		from := c.State
-		disconnect(c, reason, now)
+		if !late {
+			disconnect(c, reason, now)
+		}
 		vd := v
 		if c.Voice != nil { // keep what the call's start recorded
 			if vd.TrunkID == "" {
@@ -571,6 +577,9 @@ func (m *Manager) HangUp(ctx context.Context, instanceID, id string, reason Disc
 			vd.QueueDurationSeconds = c.Queue.DurationSeconds
 		}
 		c.Voice = &vd
+		if late {
+			return change{}, nil
+		}
 		if from == Connected {
 			c.Agent.AfterContactWorkStartTimestamp = now
 			c.State = AfterContactWork
@@ -711,18 +720,7 @@ func (m *Manager) Transfer(ctx context.Context, instanceID, id string, t Transfe
 		if errs := checkData(attrs, nil); len(errs) > 0 {
 			return change{}, &core.ValidationError{Errors: errs}
 		}
-		cl := c.clone()
-		n := &Contact{
-			ID: store.NewID(), InstanceID: c.InstanceID, InitialContactID: c.InitialContactID, PreviousContactID: c.ID,
-			RelatedContactID: c.RelatedContactID, Channel: c.Channel, InitiationMethod: t.Method, State: Initiated,
-			Version: 1, Name: c.Name, Description: c.Description, Attributes: attrs, Tags: cl.Tags,
-			CustomerEndpoint: cl.CustomerEndpoint, SystemEndpoint: cl.SystemEndpoint, Recording: cl.Recording,
-			Analytics: cl.Analytics, InitiationTimestamp: now, LastUpdateTimestamp: now,
-		}
-		if c.Voice != nil { // the same call: its trunk, Call-ID and codec
-			n.Voice = &VoiceDetails{TrunkID: c.Voice.TrunkID, TrunkName: c.Voice.TrunkName,
-				SIPCallID: c.Voice.SIPCallID, Codec: c.Voice.Codec}
-		}
+		n := linkedContact(c, t.Method, attrs, now)
 		reason := t.Reason
 		if reason == "" {
 			reason = ContactFlowDisconnect
@@ -741,6 +739,39 @@ func (m *Manager) Transfer(ctx context.Context, instanceID, id string, t Transfe
 		c.State = Ended
 		return change{events: []EventType{EventTransferred, EventDisconnected, EventCompleted}, record: true, created: n}, nil
 	})
+}
+
+// linkedContact is a new contact that continues c's customer: Connect's
+// TRANSFER contact, with c as its previous contact.
+func linkedContact(c *Contact, method InitiationMethod, attrs map[string]string, now time.Time) *Contact {
+	cl := c.clone()
+	n := &Contact{
+		ID: store.NewID(), InstanceID: c.InstanceID, InitialContactID: c.InitialContactID, PreviousContactID: c.ID,
+		RelatedContactID: c.RelatedContactID, Channel: c.Channel, InitiationMethod: method, State: Initiated,
+		Version: 1, Name: c.Name, Description: c.Description, Attributes: attrs, Tags: cl.Tags,
+		CustomerEndpoint: cl.CustomerEndpoint, SystemEndpoint: cl.SystemEndpoint, Recording: cl.Recording,
+		Analytics: cl.Analytics, InitiationTimestamp: now, LastUpdateTimestamp: now,
+	}
+	if c.Voice != nil { // the same call: its trunk, Call-ID and codec
+		n.Voice = &VoiceDetails{TrunkID: c.Voice.TrunkID, TrunkName: c.Voice.TrunkName,
+			SIPCallID: c.Voice.SIPCallID, Codec: c.Voice.Codec}
+	}
+	return n
+}
+
+// Consult creates the contact of a consultation (a warm transfer) of a
+// connected contact: a new TRANSFER contact with id as its previous
+// contact, the same initial contact and attributes, while id stays
+// connected to its agent. The new contact goes to the consulted agent or
+// queue; if the first agent then leaves, the customer carries on with it.
+func (m *Manager) Consult(ctx context.Context, instanceID, id string) (*Contact, error) {
+	_, next, err := m.mutate(ctx, instanceID, id, func(c *Contact, now time.Time) (change, error) {
+		if c.State != Connected {
+			return change{}, refuse(c, "consult")
+		}
+		return change{created: linkedContact(c, Transfer, maps.Clone(c.Attributes), now)}, nil
+	})
+	return next, err
 }
 
 // DataUpdate changes a contact's data. Nil fields are left as they are;

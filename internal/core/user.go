@@ -1,11 +1,27 @@
 package core
 
-import "strings"
+import (
+	"encoding/json"
+	"strings"
+	"unicode"
+)
 
 // Phone types for an agent's audio.
 const (
 	PhoneSoft = "SOFT_PHONE" // WebRTC in the browser
 	PhoneDesk = "DESK_PHONE" // a SIP device or any number through a trunk
+)
+
+// DeskPhoneRegistered, as a DESK_PHONE user's DeskPhoneNumber, means "the
+// SIP device registered with my username and device password": calls to the
+// agent go to where that device last registered from, rather than to a
+// fixed URI or number.
+const DeskPhoneRegistered = "sip:registered"
+
+// Bounds of a user's device password (DevicePassword).
+const (
+	MinDevicePasswordLen = 8
+	MaxDevicePasswordLen = 128
 )
 
 // User is a person who logs in: an agent, a supervisor or an administrator,
@@ -31,6 +47,15 @@ type User struct {
 	Password string `json:"password,omitempty"`
 	// PasswordHash is the PHC-encoded argon2id hash; never serialised.
 	PasswordHash string `json:"-"`
+
+	// DevicePassword is the digest password of the agent's SIP desk phone,
+	// which registers with the user's username as its address of record.
+	// Write-only, like a trunk's password: digest authentication needs the
+	// plaintext, so it is stored as is (with PasswordHash, in the secret
+	// column) and returned only as HasDevicePassword. An update without it
+	// keeps the stored one.
+	DevicePassword    string `json:"devicePassword,omitempty"`
+	HasDevicePassword bool   `json:"hasDevicePassword"`
 }
 
 func (u *User) ResourceName() string { return u.Username }
@@ -46,7 +71,10 @@ func (u *User) Normalize() {
 	}
 	if u.PhoneType == PhoneDesk {
 		u.DeskPhoneNumber = strings.TrimSpace(u.DeskPhoneNumber)
-		if !strings.HasPrefix(u.DeskPhoneNumber, "sip:") { // a URI keeps its dots
+		switch {
+		case strings.EqualFold(u.DeskPhoneNumber, DeskPhoneRegistered):
+			u.DeskPhoneNumber = DeskPhoneRegistered
+		case !strings.HasPrefix(u.DeskPhoneNumber, "sip:"): // a URI keeps its dots
 			u.DeskPhoneNumber = NormalizeE164(u.DeskPhoneNumber)
 		}
 	}
@@ -67,8 +95,15 @@ func (u *User) Validate() error {
 	c.oneOf("phoneType", u.PhoneType, PhoneSoft, PhoneDesk)
 	if u.PhoneType == PhoneDesk {
 		if !ValidE164(u.DeskPhoneNumber) && !strings.HasPrefix(u.DeskPhoneNumber, "sip:") {
-			c.add("deskPhoneNumber", "must be an E.164 number or a sip: URI for a desk phone")
+			c.add("deskPhoneNumber", "must be an E.164 number, a sip: URI or "+DeskPhoneRegistered+" (the registered device) for a desk phone")
 		}
+	}
+	if u.DevicePassword != "" {
+		n := len([]rune(u.DevicePassword))
+		c.check(n >= MinDevicePasswordLen && n <= MaxDevicePasswordLen, "devicePassword",
+			"must be %d to %d characters", MinDevicePasswordLen, MaxDevicePasswordLen)
+		c.check(!strings.ContainsFunc(u.DevicePassword, unicode.IsControl), "devicePassword",
+			"must not contain control characters")
 	}
 	c.check(u.AfterContactWorkTimeoutSeconds >= 0 && u.AfterContactWorkTimeoutSeconds <= 2_000_000,
 		"afterContactWorkTimeoutSeconds", "must be between 0 and 2000000")
@@ -86,8 +121,39 @@ func (u *User) References() []Ref {
 	return refs
 }
 
-func (u *User) SecretValue() string     { return u.PasswordHash }
-func (u *User) SetSecretValue(s string) { u.PasswordHash = s }
+// userSecret is the secret column of a user with a device password. A user
+// without one stores the bare PHC hash, as before device passwords existed:
+// a hash starts with '$', never with '{', so both forms read back.
+type userSecret struct {
+	PasswordHash   string `json:"passwordHash"`
+	DevicePassword string `json:"devicePassword"`
+}
+
+// SecretValue is the user's stored secret: the password hash alone, or with
+// a device password both in a small JSON object (see userSecret).
+func (u *User) SecretValue() string {
+	if u.DevicePassword == "" {
+		return u.PasswordHash
+	}
+	b, err := json.Marshal(userSecret{PasswordHash: u.PasswordHash, DevicePassword: u.DevicePassword})
+	if err != nil { // two strings: cannot happen
+		return u.PasswordHash
+	}
+	return string(b)
+}
+
+// SetSecretValue reads either form SecretValue writes. A '{' that is not
+// valid JSON is kept as the hash, which then verifies no password.
+func (u *User) SetSecretValue(s string) {
+	u.PasswordHash, u.DevicePassword = s, ""
+	if strings.HasPrefix(s, "{") {
+		var us userSecret
+		if err := json.Unmarshal([]byte(s), &us); err == nil {
+			u.PasswordHash, u.DevicePassword = us.PasswordHash, us.DevicePassword
+		}
+	}
+	u.HasDevicePassword = u.DevicePassword != ""
+}
 
 // Redact removes write-only fields before the user is returned to a client.
-func (u *User) Redact() { u.Password = "" }
+func (u *User) Redact() { u.Password, u.DevicePassword = "", "" }

@@ -34,6 +34,10 @@ type Credentials struct {
 	// belong to: the call's InboundCall.Trunk when they are the ones that
 	// passed.
 	Trunk string
+	// AOR, on a Registrar's answer, is the key the device's bindings are
+	// stored under (what Server.Lookup takes); empty means the To user. A
+	// Registrar serving several tenants makes it unique across them.
+	AOR string
 }
 
 // Admission is the Handler's decision on a new INVITE.

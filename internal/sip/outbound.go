@@ -32,6 +32,10 @@ type DialRequest struct {
 	Timeout time.Duration
 	// Headers are added to the INVITE.
 	Headers map[string]string
+	// Device marks a call to a registered device (URI is a Binding's Target): the ACK and the
+	// in-dialog requests go where the answer came from rather than to its Contact, which
+	// behind NAT is a private address (sipgo's RewriteContact).
+	Device bool
 }
 
 // OutboundCall is an answered outbound call. Its methods are safe for concurrent use.
@@ -164,7 +168,7 @@ func (s *Server) Dial(ctx context.Context, d DialRequest) (*OutboundCall, error)
 	req.SetBody(d.Offer)
 
 	log := s.log.With("direction", "outbound", "to", d.URI)
-	dua := &sipgo.DialogUA{Client: s.client, ContactHDR: contact}
+	dua := &sipgo.DialogUA{Client: s.client, ContactHDR: contact, RewriteContact: d.Device}
 	// The wait ends on d.Timeout, on ctx or on server shutdown. RFC 3261 §9.1: a CANCEL is only
 	// sent once a provisional response came; before that sipgo would wait out Timer B (32 s),
 	// so we force its WaitAnswer to give up at once instead.

@@ -197,7 +197,8 @@ func (c *RegistrarConfig) setDefaults() {
 }
 
 // Lookup returns the current bindings of the address of record aor (the user part the device
-// registered in To), to dial a registered device (see Binding.Target). It returns false when
+// registered in To, or the Registrar's Credentials.AOR), to dial a registered device (see
+// Binding.Target and DialRequest.Device). It returns false when
 // there is none, or when the store fails (logged).
 func (s *Server) Lookup(aor string) ([]Binding, bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -416,16 +417,21 @@ func (s *Server) onRegister(req *sip.Request, tx sip.ServerTransaction) {
 		s.respond(tx, req, 403, "Forbidden")
 		return
 	}
+	aor := info.ToUser
+	if creds.AOR != "" {
+		aor = creds.AOR
+		log = log.With("binding_key", aor)
+	}
 	cfg := s.cfg.Registrar
 	var bindings []Binding
 	u, err := parseRegister(req, cfg)
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if !u.wildcard && len(u.contacts) == 0 {
-			bindings, err = cfg.Bindings.Get(ctx, info.ToUser) // a query (§10.2.3)
+			bindings, err = cfg.Bindings.Get(ctx, aor) // a query (§10.2.3)
 		} else {
 			now := time.Now()
-			bindings, err = cfg.Bindings.Update(ctx, info.ToUser, func(cur []Binding) ([]Binding, error) {
+			bindings, err = cfg.Bindings.Update(ctx, aor, func(cur []Binding) ([]Binding, error) {
 				return applyRegister(now, cur, u, cfg.MaxContacts)
 			})
 		}

@@ -1,0 +1,329 @@
+//go:build e2e
+
+package e2e
+
+// An agent on the browser softphone, through the binary: headless
+// Chromium (its fake microphone playing a 1 kHz tone) logs in on the test
+// softphone page, connects its WebRTC line once and goes Available; a
+// baresip caller (a 440 Hz tone) calls a number whose flow queues the
+// call; the agent accepts in the page. The test asserts audio both ways
+// (the caller's recording carries the browser's tone; the browser's
+// WebRTC stats count PCMU packets with audio energy), a digit sent in
+// band by the browser reaching the caller as RFC 4733, hold (the caller
+// hears the music, the agent nothing) and resume, a reload of the page in
+// the middle of the call (the call survives, the new line carries the
+// audio), the agent's hang-up, and the contact record.
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-cc/switchboard/internal/contact"
+	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/test/e2e/browser"
+	"github.com/switchboard-cc/switchboard/test/e2e/e2etest"
+	"github.com/switchboard-cc/switchboard/test/e2e/voicepeer"
+)
+
+// softNumber is the number of the softphone fixture: its flow queues.
+const softNumber = "+15550191"
+
+// Tones: what the caller sends, and what the browser's microphone plays.
+const (
+	softCallerHz  = 440
+	softBrowserHz = 1000
+)
+
+// softphoneCenter is an instance with a 24x7 queue, a voice routing
+// profile, agents on the softphone (soft0, soft1: not auto-accepting), a
+// trunk admitting 127.0.0.1 and softNumber, whose flow queues the call.
+type softphoneCenter struct {
+	voice  *voiceCenter
+	alias  string
+	agents []agentLogin
+}
+
+func setupSoftphoneCenter(t *testing.T, c *client, s *e2etest.Server, alias string) *softphoneCenter {
+	t.Helper()
+	vc := &voiceCenter{SIP: s.SIPAddr(20 * time.Second)}
+	c.call(t, "POST", "/api/v1/instances", map[string]any{"alias": alias}, http.StatusCreated, &vc.Inst)
+	id := vc.Inst.ID
+	var hoo core.HoursOfOperation
+	c.call(t, "POST", instancePath(id, "hours-of-operation"), alwaysOpen("24x7"), http.StatusCreated, &hoo)
+	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Support", "hoursOfOperationId": hoo.ID},
+		http.StatusCreated, &vc.Queue)
+	var profile core.RoutingProfile
+	c.call(t, "POST", instancePath(id, "routing-profiles"), map[string]any{"name": "Voice",
+		"queues":             []any{map[string]any{"queueId": vc.Queue.ID, "channel": "VOICE", "priority": 1}},
+		"mediaConcurrencies": []any{map[string]any{"channel": "VOICE", "concurrency": 1}}},
+		http.StatusCreated, &profile)
+	sp := agentSecurityProfile(t, c, id)
+	sc := &softphoneCenter{voice: vc, alias: alias}
+	for i := range 2 {
+		var u core.User
+		name := fmt.Sprintf("soft%d", i)
+		c.call(t, "POST", instancePath(id, "users"), map[string]any{"username": name, "firstName": "Soft",
+			"securityProfileIds": []string{sp}, "routingProfileId": profile.ID, "phoneType": "SOFT_PHONE",
+			"password": agentPassword}, http.StatusCreated, &u)
+		sc.agents = append(sc.agents, agentLogin{Username: name, Password: agentPassword, UserID: u.ID})
+	}
+	c.call(t, "POST", instancePath(id, "trunks"), map[string]any{"name": "local", "allowedSources": []string{"127.0.0.1/32"}},
+		http.StatusCreated, nil)
+	fl := publishFlow(t, c, id, "Softphone queue", holdFlow(vc.Queue.ID))
+	c.call(t, "POST", instancePath(id, "phone-numbers"), map[string]any{"number": softNumber, "flowId": fl.ID},
+		http.StatusCreated, nil)
+	return sc
+}
+
+// writeToneWAV writes secs seconds of a hz sine (48 kHz mono PCM16) for
+// Chromium's fake microphone.
+func writeToneWAV(t *testing.T, path string, hz float64, secs int) {
+	t.Helper()
+	const rate = 48000
+	n := rate * secs
+	b := make([]byte, 44+2*n)
+	copy(b, "RIFF")
+	binary.LittleEndian.PutUint32(b[4:], uint32(36+2*n))
+	copy(b[8:], "WAVEfmt ")
+	binary.LittleEndian.PutUint32(b[16:], 16)
+	binary.LittleEndian.PutUint16(b[20:], 1) // PCM
+	binary.LittleEndian.PutUint16(b[22:], 1) // mono
+	binary.LittleEndian.PutUint32(b[24:], rate)
+	binary.LittleEndian.PutUint32(b[28:], rate*2)
+	binary.LittleEndian.PutUint16(b[32:], 2)
+	binary.LittleEndian.PutUint16(b[34:], 16)
+	copy(b[36:], "data")
+	binary.LittleEndian.PutUint32(b[40:], uint32(2*n))
+	for i := range n {
+		v := int16(12000 * math.Sin(2*math.Pi*hz*float64(i)/rate))
+		binary.LittleEndian.PutUint16(b[44+2*i:], uint16(v))
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// browserAgent starts Chromium on the softphone page of the instance,
+// logs agent in, waits for its WebRTC line and sets it Available.
+func browserAgent(t *testing.T, s *e2etest.Server, sc *softphoneCenter, a agentLogin) *browser.Agent {
+	t.Helper()
+	wav := filepath.Join(t.TempDir(), "mic.wav")
+	writeToneWAV(t, wav, softBrowserHz, 5)
+	ag := browser.StartWithAudio(t, s.URL+"/softphone/?instance="+sc.alias, wav)
+	ag.MustDo(map[string]any{"cmd": "login", "username": a.Username, "password": a.Password})
+	if _, err := ag.Do(map[string]any{"cmd": "waitFor", "what": "pc:connected", "timeoutMs": 15000}); err != nil {
+		t.Fatalf("%s: the softphone's line did not connect: %v", a.Username, err)
+	}
+	ag.MustDo(map[string]any{"cmd": "setState", "status": "Available"})
+	return ag
+}
+
+// inboundPackets is the browser's count of received RTP packets.
+func inboundPackets(t *testing.T, ag *browser.Agent) (packets int, energy float64, mime string) {
+	t.Helper()
+	st := pageStats(t, ag)
+	if st.Inbound == nil {
+		return 0, 0, ""
+	}
+	return st.Inbound.PacketsReceived, st.Inbound.TotalAudioEnergy, st.Inbound.MimeType
+}
+
+// window is a stretch of the call, in wall-clock time.
+type window struct {
+	name       string
+	from, to   time.Time
+	wantTone   bool // the browser's tone must be there (else: must not be)
+	wantSignal bool // something must be heard (music)
+	// fromEnd places the window from the end of the recording (the call's
+	// end, at ended) rather than from its start: the recording has no
+	// samples for the moments without packets (a reload), so late windows
+	// drift from the start.
+	fromEnd bool
+}
+
+func TestVoiceSoftphone(t *testing.T) {
+	for _, tool := range []string{"baresip", "chromium"} {
+		if _, err := os.Stat("/usr/bin/" + tool); err != nil {
+			t.Fatalf("%s is not installed (.ci/run installs it)", tool)
+		}
+	}
+	rtpLo := freeRTPRange(t, 40)
+	s := e2etest.Start(t, bin, e2etest.Options{Name: "voice-softphone", Args: []string{"--log-level", "debug",
+		"--rtp-ports", fmt.Sprintf("%d-%d", rtpLo, rtpLo+39)}})
+	c := newClient(t, s, s.AdminToken())
+	sc := setupSoftphoneCenter(t, c, s, "voice-softphone-e2e")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	artifacts := artifactDir(t)
+
+	ag := browserAgent(t, s, sc, sc.agents[0])
+	const caller = "softcaller"
+	callDone := make(chan voicepeer.BaresipResult, 1)
+	go func() {
+		callDone <- voicepeer.RunBaresip(ctx, t, voicepeer.BaresipOptions{
+			Dial: "sip:" + softNumber + "@" + sc.voice.SIP, Duration: 32 * time.Second, ToneHz: softCallerHz, From: caller})
+	}()
+
+	res := ag.MustDo(map[string]any{"cmd": "waitFor", "what": "offer", "timeoutMs": 20000})
+	contactID, _ := res["contactId"].(string)
+	ag.MustDo(map[string]any{"cmd": "accept"})
+	ag.MustDo(map[string]any{"cmd": "waitFor", "what": "connected", "timeoutMs": 15000})
+	tConnected := time.Now()
+
+	// Audio both ways: the browser receives PCMU with energy.
+	var packets int
+	var energy float64
+	var mime string
+	if err := e2etest.Poll(10*time.Second, 200*time.Millisecond, func() (bool, error) {
+		packets, energy, mime = inboundPackets(t, ag)
+		return packets > 100 && energy > 0, nil
+	}); err != nil {
+		t.Fatalf("the browser receives no audio from the caller: %d packets, energy %g, %q", packets, energy, mime)
+	}
+	if mime != "audio/PCMU" {
+		t.Errorf("the browser receives %q, want audio/PCMU", mime)
+	}
+	ag.MustDo(map[string]any{"cmd": "screenshot", "path": filepath.Join(artifacts, "softphone-call.png")})
+	// A digit in band (RTCDTMFSender): relayed to the caller as RFC 4733.
+	ag.MustDo(map[string]any{"cmd": "dtmf", "digits": "7"})
+	if err := e2etest.Poll(10*time.Second, 100*time.Millisecond, func() (bool, error) {
+		for _, line := range strings.Split(s.Log(), "\n") {
+			if strings.Contains(line, `"msg":"bridge: DTMF relayed"`) && strings.Contains(line, `"digit":"7"`) {
+				return true, nil
+			}
+		}
+		return false, nil
+	}); err != nil {
+		t.Errorf("the browser's in-band digit 7 was not relayed to the caller")
+	}
+	time.Sleep(2 * time.Second)
+
+	// Hold: the agent hears nothing, the caller the music.
+	tHold := time.Now()
+	ag.MustDo(map[string]any{"cmd": "hold"})
+	ag.MustDo(map[string]any{"cmd": "waitFor", "what": "hold:true", "timeoutMs": 5000})
+	time.Sleep(time.Second)
+	before, _, _ := inboundPackets(t, ag)
+	time.Sleep(3 * time.Second)
+	after, _, _ := inboundPackets(t, ag)
+	if after-before > 10 {
+		t.Errorf("on hold the browser still received %d packets in 3 s; the agent should hear nothing", after-before)
+	}
+	tUnhold := time.Now()
+	ag.MustDo(map[string]any{"cmd": "unhold"})
+	ag.MustDo(map[string]any{"cmd": "waitFor", "what": "hold:false", "timeoutMs": 5000})
+	time.Sleep(3 * time.Second)
+	if now, _, _ := inboundPackets(t, ag); now-after < 100 {
+		t.Errorf("after resuming the browser received only %d packets in 3 s", now-after)
+	}
+
+	// A reload in the middle of the call: the call survives, the page
+	// reconnects a new line and the audio flows on it.
+	tReload := time.Now()
+	ag.MustDo(map[string]any{"cmd": "reload", "timeoutMs": 15000})
+	if _, err := ag.Do(map[string]any{"cmd": "waitFor", "what": "pc:connected", "timeoutMs": 15000}); err != nil {
+		t.Fatalf("after a reload mid-call the line did not reconnect: %v", err)
+	}
+	tReconnected := time.Now()
+	if err := e2etest.Poll(10*time.Second, 200*time.Millisecond, func() (bool, error) {
+		packets, energy, _ = inboundPackets(t, ag)
+		return packets > 100 && energy > 0, nil
+	}); err != nil {
+		t.Fatalf("after the reload the browser receives no audio: %d packets", packets)
+	}
+	if st := pageState(t, ag); contactState(st, contactID) != "Connected" {
+		t.Fatalf("after the reload the page shows the call as %q, want Connected", contactState(st, contactID))
+	}
+	time.Sleep(3 * time.Second)
+
+	// The agent hangs up: after-contact work.
+	tHang := time.Now()
+	ag.MustDo(map[string]any{"cmd": "hangup"})
+	ag.MustDo(map[string]any{"cmd": "waitFor", "what": "acw", "timeoutMs": 15000})
+	ag.MustDo(map[string]any{"cmd": "completeAcw"})
+
+	call := <-callDone
+	if !call.Established() {
+		t.Fatalf("the caller's call was not established:\n%s", call.Report())
+	}
+	rec := callRecord(ctx, t, c, sc.voice.Inst.ID, caller)
+	if rec.ID != contactID {
+		t.Fatalf("the record is of contact %s, the page had %s", rec.ID, contactID)
+	}
+	if rec.Agent == nil || rec.Agent.ID != sc.agents[0].UserID || rec.Agent.ConnectedToAgentTimestamp.IsZero() {
+		t.Fatalf("record agent %+v, want %s connected", rec.Agent, sc.agents[0].UserID)
+	}
+	if rec.Agent.NumberOfHolds != 1 || rec.Agent.CustomerHoldDurationSeconds < 3 || rec.Agent.AgentInteractionDurationSeconds < 8 {
+		t.Errorf("record holds %d, hold %d s, interaction %d s; want 1 hold of ≥3 s and ≥8 s of interaction",
+			rec.Agent.NumberOfHolds, rec.Agent.CustomerHoldDurationSeconds, rec.Agent.AgentInteractionDurationSeconds)
+	}
+	if rec.DisconnectReason != contact.AgentDisconnect || rec.Voice == nil || rec.Voice.DisconnectedBy != contact.ByAgent {
+		t.Errorf("record disconnect %s by %+v, want AGENT_DISCONNECT by AGENT", rec.DisconnectReason, rec.Voice)
+	}
+
+	// What the caller heard, window by window (its recording starts when
+	// the call was answered, ConnectedToSystemTimestamp).
+	checkHeard(t, call, rec.ConnectedToSystemTimestamp, tHang, []window{
+		{name: "talking", from: tConnected.Add(time.Second), to: tHold.Add(-500 * time.Millisecond), wantTone: true},
+		{name: "on hold", from: tHold.Add(time.Second), to: tUnhold.Add(-500 * time.Millisecond), wantSignal: true},
+		{name: "after the reload", from: tReconnected.Add(time.Second), to: tHang.Add(-time.Second), wantTone: true, fromEnd: true},
+	})
+	_ = tReload
+}
+
+// contactState is the state the page shows for a contact.
+func contactState(st softphoneState, id string) string {
+	for _, c := range st.Contacts {
+		if c.ContactID == id {
+			return c.State
+		}
+	}
+	return ""
+}
+
+// checkHeard checks the caller's recording in each window: the browser's
+// tone dominant (well above the caller's own frequency, which only an
+// echo would bring) or absent, and some signal (the music) when asked.
+func checkHeard(t *testing.T, call voicepeer.BaresipResult, answered, ended time.Time, ws []window) {
+	t.Helper()
+	if call.HeardWAV == "" {
+		t.Errorf("the caller recorded nothing:\n%s", call.Report())
+		return
+	}
+	pcm, rate, ch, err := voicepeer.ReadWAV(call.HeardWAV)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	pcm = voicepeer.Channel(pcm, ch, 0)
+	for _, w := range ws {
+		a, b := int(w.from.Sub(answered).Seconds()*float64(rate)), int(w.to.Sub(answered).Seconds()*float64(rate))
+		if w.fromEnd {
+			a, b = len(pcm)-int(ended.Sub(w.from).Seconds()*float64(rate)), len(pcm)-int(ended.Sub(w.to).Seconds()*float64(rate))
+		}
+		if a < 0 || b > len(pcm) || b-a < rate/2 {
+			t.Errorf("%s: window %d..%d of %d samples recorded", w.name, a, b, len(pcm))
+			continue
+		}
+		win := pcm[a:b]
+		tone, mine, rms := toneLevel(win, rate, softBrowserHz), toneLevel(win, rate, softCallerHz), voicepeer.RMS(win)
+		t.Logf("caller heard %s: %d Hz at %.1f, %d Hz at %.1f, RMS %.0f", w.name, softBrowserHz, tone, softCallerHz, mine, rms)
+		switch {
+		case w.wantTone && (rms < 300 || tone < 0.2*rms/math.Sqrt2):
+			t.Errorf("%s: the caller did not hear the browser's %d Hz tone (level %.1f, RMS %.0f)", w.name, softBrowserHz, tone, rms)
+		case !w.wantTone && tone > 0.2*rms/math.Sqrt2 && rms > 300:
+			t.Errorf("%s: the caller heard the browser's tone (level %.1f, RMS %.0f)", w.name, tone, rms)
+		}
+		if w.wantSignal && rms < 100 {
+			t.Errorf("%s: the caller heard silence (RMS %.0f), want the music on hold", w.name, rms)
+		}
+	}
+}
