@@ -301,15 +301,21 @@ func (cc *contactCenter) currentContact(ctx context.Context, c *contact.Contact)
 	return nil, fmt.Errorf("contact %s: too many transfers", c.ID)
 }
 
+// routingTargetOf is the routing target a contact's queue ID names: a
+// queue, or an agent's personal queue.
+func routingTargetOf(queueID string) routing.Target {
+	if agentID, ok := strings.CutPrefix(queueID, agentQueuePrefix); ok {
+		return routing.Target{AgentID: agentID}
+	}
+	return routing.Target{QueueID: queueID}
+}
+
 // routingContact is the router's view of a queued contact.
 func routingContact(c *contact.Contact) routing.Contact {
 	rc := routing.Contact{ID: c.ID, Channel: string(c.Channel)}
 	if c.Queue != nil {
-		if agentID, ok := strings.CutPrefix(c.Queue.ID, agentQueuePrefix); ok {
-			rc.AgentID = agentID
-		} else {
-			rc.QueueID = c.Queue.ID
-		}
+		t := routingTargetOf(c.Queue.ID)
+		rc.AgentID, rc.QueueID = t.AgentID, t.QueueID
 		rc.EnqueuedAt = c.Queue.EnqueueTimestamp
 		rc.Priority = c.Queue.Priority
 		rc.AgeAdjust = time.Duration(c.Queue.TimeAdjustmentSeconds) * time.Second

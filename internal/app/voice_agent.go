@@ -178,7 +178,7 @@ func (v *voiceChannel) agentContactEnded(contactID string) {
 	}
 	c.desk.mu.Lock()
 	t := c.desk.talk
-	if c.desk.cancel != nil && c.desk.contact == contactID {
+	if t == nil && c.desk.cancel != nil && c.desk.contact == contactID {
 		c.desk.cancel(errAgentEnded)
 	}
 	c.desk.mu.Unlock()
@@ -251,8 +251,23 @@ func (c *call) connectAgent(ctx context.Context, r agentLegRequest) {
 		}
 		return
 	}
-	log.Info("agent leg: connected; talking", "phone", p.kind)
-	c.converse(ctx, inst, p)
+	log.Info("agent leg: connected", "phone", p.kind)
+	c.whisper(actx, inst, p) // voice_whisper.go
+	// From here the talk hears of the agents leaving (agentContactEnded);
+	// until here, actx's cancellation did.
+	t := newAgentTalk(c, inst, p)
+	c.desk.mu.Lock()
+	ended := errors.Is(context.Cause(actx), errAgentEnded)
+	if !ended {
+		c.desk.talk, c.desk.cancel = t, nil
+	}
+	c.desk.mu.Unlock()
+	if ended { // the agent ended the contact during the whisper
+		p.release()
+		c.agentGone(ctx, inst, log, id)
+		return
+	}
+	c.converse(ctx, t)
 }
 
 // acquire gets the agent's audio for r: the desk phone answered, or the

@@ -399,12 +399,11 @@ func (a *agentTap) OnPacket(fn func(media.Packet)) {
 	})
 }
 
-// converse lets the caller and the agent's party p talk until one side
+// converse runs the talk t (registered on the call) until one side
 // ends, then releases every party and ends the caller's side as the way it
 // ended requires (see the top of this file).
-func (c *call) converse(ctx context.Context, inst *instanceCC, p *party) {
-	t := newAgentTalk(c, inst, p)
-	c.setTalk(t)
+func (c *call) converse(ctx context.Context, t *agentTalk) {
+	inst := t.inst
 	err := t.run(ctx)
 	c.setTalk(nil)
 	primary, third, pending := t.parties()

@@ -327,3 +327,107 @@ func checkHeard(t *testing.T, call voicepeer.BaresipResult, answered, ended time
 		}
 	}
 }
+
+// whisperNumber is the number whose flow sets whisper flows.
+const whisperNumber = "+15550192"
+
+// whisperFlow is a whisper flow that says text and ends.
+func whisperFlow(text string) map[string]any {
+	return map[string]any{
+		"Version": "2019-10-30", "StartAction": "say",
+		"Actions": []any{
+			map[string]any{"Identifier": "say", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": text},
+				"Transitions": map[string]any{"NextAction": "end", "Errors": []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}}},
+			map[string]any{"Identifier": "end", "Type": "EndFlowExecution", "Parameters": map[string]any{}, "Transitions": map[string]any{}},
+		},
+	}
+}
+
+// TestVoiceWhisper: a flow sets an agent whisper and a customer whisper
+// flow (UpdateContactEventHooks) before queueing; when the browser agent
+// accepts, each side hears its whisper before the two are bridged.
+func TestVoiceWhisper(t *testing.T) {
+	rtpLo := freeRTPRange(t, 20)
+	s := e2etest.Start(t, bin, e2etest.Options{Name: "voice-whisper", Args: []string{"--log-level", "debug",
+		"--rtp-ports", fmt.Sprintf("%d-%d", rtpLo, rtpLo+19)}})
+	c := newClient(t, s, s.AdminToken())
+	sc := setupSoftphoneCenter(t, c, s, "voice-whisper-e2e")
+	id := sc.voice.Inst.ID
+	agentWhisper := publishFlowTyped(t, c, id, "Agent whisper", "AGENT_WHISPER", whisperFlow("A caller about billing."))
+	customerWhisper := publishFlowTyped(t, c, id, "Customer whisper", "CUSTOMER_WHISPER", whisperFlow("You are now connected."))
+	fl := holdFlow(sc.voice.Queue.ID)
+	acts := fl["Actions"].([]any)
+	errs := []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}
+	acts[0].(map[string]any)["Transitions"].(map[string]any)["NextAction"] = "hooks"
+	fl["Actions"] = append(acts, map[string]any{"Identifier": "hooks", "Type": "UpdateContactEventHooks",
+		"Parameters":  map[string]any{"EventHooks": map[string]any{"AgentWhisper": agentWhisper.ID, "CustomerWhisper": customerWhisper.ID}},
+		"Transitions": map[string]any{"NextAction": "set-queue", "Errors": errs}})
+	f := publishFlow(t, c, id, "Whisper queue", fl)
+	c.call(t, "POST", instancePath(id, "phone-numbers"), map[string]any{"number": whisperNumber, "flowId": f.ID},
+		http.StatusCreated, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	ag := browserAgent(t, s, sc, sc.agents[0])
+	callDone := make(chan voicepeer.BaresipResult, 1)
+	go func() {
+		callDone <- voicepeer.RunBaresip(ctx, t, voicepeer.BaresipOptions{
+			Dial: "sip:" + whisperNumber + "@" + sc.voice.SIP, Duration: 12 * time.Second, ToneHz: softCallerHz, From: "whispered"})
+	}()
+	res := ag.MustDo(map[string]any{"cmd": "waitFor", "what": "offer", "timeoutMs": 20000})
+	contactID, _ := res["contactId"].(string)
+	ag.MustDo(map[string]any{"cmd": "accept"})
+	ag.MustDo(map[string]any{"cmd": "waitFor", "what": "connected", "timeoutMs": 15000})
+	tConnected := time.Now()
+
+	// Both whispers play, then the two are bridged.
+	var whispered []string
+	talkAt := -1
+	if err := e2etest.Poll(15*time.Second, 100*time.Millisecond, func() (bool, error) {
+		whispered, talkAt = nil, -1
+		for i, line := range strings.Split(s.Log(), "\n") {
+			switch {
+			case strings.Contains(line, `"msg":"whisper: played"`) && strings.Contains(line, contactID):
+				whispered = append(whispered, line)
+			case strings.Contains(line, `"msg":"agent: talk"`) && strings.Contains(line, `"mode":"talk"`) && strings.Contains(line, contactID) && talkAt < 0:
+				talkAt = i
+				if len(whispered) < 2 {
+					return false, fmt.Errorf("bridged after %d whispers", len(whispered))
+				}
+			}
+		}
+		return len(whispered) == 2 && talkAt >= 0, nil
+	}); err != nil {
+		t.Fatalf("whispers %q then talk at line %d: %v", whispered, talkAt, err)
+	}
+	for _, side := range []string{`"whisper":"agent"`, `"whisper":"customer"`} {
+		if !strings.Contains(strings.Join(whispered, "\n"), side) {
+			t.Errorf("no %s whisper played: %q", side, whispered)
+		}
+	}
+	if packets, _, _ := inboundPackets(t, ag); packets == 0 {
+		t.Errorf("the browser received nothing")
+	}
+	call := <-callDone
+	if !call.Established() {
+		t.Fatalf("the call was not established:\n%s", call.Report())
+	}
+	ag.MustDo(map[string]any{"cmd": "waitFor", "what": "acw", "timeoutMs": 15000})
+	ag.MustDo(map[string]any{"cmd": "completeAcw"})
+	rec := callRecord(ctx, t, c, id, "whispered")
+	// The caller heard the customer whisper (speech, before the bridge
+	// could bring the browser's tone) right after the agent accepted.
+	checkHeard(t, call, rec.ConnectedToSystemTimestamp, time.Now(), []window{
+		{name: "customer whisper", from: tConnected.Add(200 * time.Millisecond), to: tConnected.Add(900 * time.Millisecond), wantSignal: true},
+	})
+}
+
+// publishFlowTyped creates and publishes a flow of a type.
+func publishFlowTyped(t *testing.T, c *client, instanceID, name, typ string, content map[string]any) core.Flow {
+	t.Helper()
+	var f core.Flow
+	c.call(t, "POST", instancePath(instanceID, "flows"), map[string]any{"name": name, "type": typ, "content": content},
+		http.StatusCreated, &f)
+	c.call(t, "POST", instancePath(instanceID, "flows", f.ID, "publish"), nil, http.StatusOK, nil)
+	return f
+}
