@@ -48,7 +48,7 @@ unit:
 	$(GO) test -race -count=1 ./...
 
 e2e: build
-	SWITCHBOARD_E2E_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -tags e2e ./test/e2e/ ./bench/chatload/
+	SWITCHBOARD_E2E_BIN=$(CURDIR)/$(BIN) $(GO) test -race -count=1 -tags e2e ./test/e2e/ ./bench/chatload/ ./bench/bridge/
 
 # Speech recognition (pocketsphinx, cgo): not part of `test`, since it needs
 # libpocketsphinx-dev, pocketsphinx-en-us and flite installed.
