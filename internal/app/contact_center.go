@@ -276,6 +276,7 @@ func (inst *instanceCC) emit(e routing.Event) {
 	switch e.Type {
 	case routing.EventOffered:
 		_, err = m.Offer(ctx, inst.id, e.ContactID, inst.agentRef(ctx, e.AgentID))
+		inst.cc.voice.acceptDial(inst, e) // an agent's own outbound call (voice_outbound.go)
 	case routing.EventConnected:
 		if inst.cc.voice.agentConnected(ctx, inst, e) {
 			break // the call records the connection when the agent's audio is there (voice_agent.go)

@@ -206,7 +206,7 @@ func (inst *instanceCC) transferToNumber(ctx context.Context, agentID string, ol
 	if !core.ValidE164(n) {
 		return "", fmt.Errorf("%w: %q is not an E.164 phone number", routing.ErrInvalid, number)
 	}
-	if cc.voice.outboundTrunk(ctx, c.in.Trunk(), inst.id) == nil {
+	if cc.voice.outboundTrunk(ctx, c.trunk, inst.id) == nil {
 		return "", fmt.Errorf("%w: no trunk with an outbound proxy", agent.ErrTargetUnavailable)
 	}
 	_, next, err := m.Transfer(ctx, inst.id, old.ID, contact.TransferRequest{Reason: contact.AgentDisconnect})

@@ -68,7 +68,8 @@ type voiceChannel struct {
 	srv     atomic.Pointer[sip.Server]
 	phones  atomic.Pointer[softphone.Manager] // the agents' browser softphones, while run runs (voice_softphone.go)
 	calls   sync.WaitGroup
-	live    liveCalls // by contact ID (voice_agent.go)
+	live    liveCalls     // by contact ID (voice_agent.go)
+	dials   outboundDials // agents' outbound calls not yet connected (voice_outbound.go)
 	metrics *voiceMetrics
 }
 
@@ -322,7 +323,8 @@ func (v *voiceChannel) HandleCall(ctx context.Context, in *sip.InboundCall) {
 		return
 	}
 	log = log.With("contact", c.ID)
-	call := &call{v: v, in: in, sess: sess, inst: route.InstanceID, id: c.ID, log: log,
+	call := &call{v: v, in: in, caller: callerNumber(req), trunk: in.Trunk(), reinvites: in.ReInvites(),
+		sess: sess, inst: route.InstanceID, id: c.ID, log: log,
 		origin: media.Origin{SessionID: rand.Uint64() >> 1, Version: 1}}
 	call.rec = newCallRecording(call)
 	call.p = voice.New(voice.Config{TTS: v.tts, ASR: v.asr, Prompt: v.promptAudio(route.InstanceID),
@@ -473,14 +475,21 @@ func trunkCodecs(t *core.Trunk) []media.Codec {
 
 // call is one answered call: the customer leg of its contact.
 type call struct {
-	v    *voiceChannel
-	in   *sip.InboundCall
-	sess *media.Session
-	p    *voice.Participant
-	rec  *callRecording // voice_record.go
-	xfer thirdParty     // voice_dial.go
-	desk agentLeg       // voice_agent.go
-	inst string
+	v  *voiceChannel
+	in customerDialog // the customer's SIP dialog: the call that came in, or the one we placed (voice_outbound.go)
+	// caller is the customer's number (the caller ID of a call that came
+	// in, the number dialled for one we placed); trunk the trunk's ID.
+	caller, trunk string
+	// reinvites are the customer's re-INVITEs (nil for a call we placed).
+	reinvites <-chan *sip.ReInvite
+	// outbound: we placed the call: the customer is the callee.
+	outbound bool
+	sess     *media.Session
+	p        *voice.Participant
+	rec      *callRecording // voice_record.go
+	xfer     thirdParty     // voice_dial.go
+	desk     agentLeg       // voice_agent.go
+	inst     string
 	// id is the call's current contact: a transfer moves the call to a new
 	// contact (relink). Read it with contactID outside the call's goroutine.
 	idMu    sync.Mutex
@@ -498,6 +507,15 @@ type call struct {
 }
 
 var _ customerLeg = (*call)(nil)
+
+// customerDialog is what a call uses of its customer's SIP dialog:
+// *sip.InboundCall or *sip.OutboundCall.
+type customerDialog interface {
+	Context() context.Context
+	DTMF() <-chan rune
+	End() sip.EndCause
+	Hangup(ctx context.Context) error
+}
 
 // contactID is the call's current contact.
 func (c *call) contactID() string {
@@ -532,7 +550,7 @@ func (c *call) finish() {
 	<-c.in.Context().Done()
 	end := c.in.End()
 	switch {
-	case end.By == "caller":
+	case end.By == "caller" || (c.outbound && end.By == "callee"):
 		c.setCause(contact.CustomerDisconnect, contact.ByCustomer, end.Reason)
 	case end.Reason == "shutdown":
 		c.setCause(contact.OtherDisconnect, contact.BySystem, "shutdown")
@@ -566,7 +584,7 @@ func (c *call) signalling(ctx context.Context) {
 			return
 		case d := <-c.in.DTMF():
 			c.sess.InjectDTMF(d)
-		case ri := <-c.in.ReInvites():
+		case ri := <-c.reinvites:
 			c.reinvite(ri)
 		}
 	}

@@ -132,13 +132,14 @@ func (v *voiceChannel) agentConnected(ctx context.Context, inst *instanceCC, e r
 	if v == nil || e.Channel != string(contact.Voice) || e.AgentID == "" {
 		return false
 	}
+	d := v.pendingDial(e.ContactID, e.AgentID)
 	c := v.liveCall(e.ContactID)
-	if c == nil {
+	if c == nil && d == nil {
 		return false
 	}
 	u, err := v.cc.st.Users.Get(ctx, inst.id, e.AgentID)
 	if err != nil {
-		c.log.Warn("agent leg: read the agent; recording the connection without audio", "agent", e.AgentID, "err", err)
+		v.log.Warn("agent leg: read the agent; recording the connection without audio", "contact", e.ContactID, "agent", e.AgentID, "err", err)
 		return false
 	}
 	r := agentLegRequest{contactID: e.ContactID, agentID: e.AgentID}
@@ -147,6 +148,14 @@ func (v *voiceChannel) agentConnected(ctx context.Context, inst *instanceCC, e r
 		r.number = u.DeskPhoneNumber
 	case v.phones.Load() == nil:
 		return false // no softphone service: connected in the model only
+	}
+	if d != nil { // the agent's own outbound call (voice_outbound.go)
+		v.calls.Add(1)
+		go func() {
+			defer v.calls.Done()
+			v.placeDial(context.WithoutCancel(ctx), inst, r, d)
+		}()
+		return true
 	}
 	if c.isConsult(e.ContactID) {
 		v.calls.Add(1)

@@ -136,7 +136,7 @@ func namedInstance(ctx context.Context, st *store.Store, host string) (*core.Ins
 // outbound proxy), presenting the caller as a transfer does. Its errors
 // (no binding, no trunk) mean the phone cannot be reached now.
 func (c *call) deskPhoneRequest(ctx context.Context, agentID, number string) (legRequest, error) {
-	req := legRequest{from: callerNumber(c.in.Request()), timeout: deskPhoneTimeout}
+	req := legRequest{from: c.caller, timeout: deskPhoneTimeout}
 	switch {
 	case number == core.DeskPhoneRegistered:
 		srv := c.v.srv.Load()
@@ -155,7 +155,7 @@ func (c *call) deskPhoneRequest(ctx context.Context, agentID, number string) (le
 	case strings.HasPrefix(number, "sip:"):
 		req.uri = number
 	default:
-		req.trunk = c.v.outboundTrunk(ctx, c.in.Trunk(), c.inst)
+		req.trunk = c.v.outboundTrunk(ctx, c.trunk, c.inst)
 		if req.trunk == nil {
 			return req, errNoOutboundTrunk
 		}

@@ -114,12 +114,12 @@ func thirdPartyURI(t *core.Trunk, number string) string {
 func (c *call) dial(ctx context.Context, req engine.ThirdPartyRequest) error {
 	v := c.v
 	log := c.log.With("third_party", req.PhoneNumber)
-	trunk := v.outboundTrunk(ctx, c.in.Trunk(), c.inst)
+	trunk := v.outboundTrunk(ctx, c.trunk, c.inst)
 	if trunk == nil {
 		log.Warn("transfer: no trunk with an outbound proxy")
 		return fmt.Errorf("transfer: no trunk with an outbound proxy: %w", engine.ErrCallFailed)
 	}
-	from, fromName, hdrs := callerID(trunk, req, callerNumber(c.in.Request()))
+	from, fromName, hdrs := callerID(trunk, req, c.caller)
 	timeout := req.Timeout
 	if timeout <= 0 {
 		timeout = thirdPartyTimeout

@@ -154,10 +154,6 @@ func (a agentVoice) SendDigits(ctx context.Context, agentID, contactID, digits s
 	return nil
 }
 
-func (a agentVoice) Dial(context.Context, string, string, string) (string, error) {
-	return "", fmt.Errorf("%w: outbound calls from the agent are not available yet", agent.ErrNoVoice)
-}
-
 // Consult puts the caller on hold and calls a third party for the agent:
 // another agent (their personal queue, or a user quick connect) or a queue
 // through the router, as a new contact related to the call's (Connect's
@@ -198,7 +194,7 @@ func (a agentVoice) Consult(ctx context.Context, agentID, contactID string, to a
 			return "", fmt.Errorf("%w: %q is not an E.164 phone number", routing.ErrInvalid, number)
 		}
 		number = n
-		if trunk = c.v.outboundTrunk(ctx, c.in.Trunk(), inst.id); trunk == nil {
+		if trunk = c.v.outboundTrunk(ctx, c.trunk, inst.id); trunk == nil {
 			return "", fmt.Errorf("%w: no trunk with an outbound proxy", agent.ErrTargetUnavailable)
 		}
 	} else {
@@ -227,7 +223,7 @@ func (a agentVoice) Consult(ctx context.Context, agentID, contactID string, to a
 	log := c.log.With("consult_contact", next.ID)
 	if number != "" {
 		req := legRequest{uri: thirdPartyURI(trunk, number), trunk: trunk, timeout: thirdPartyTimeout}
-		req.from, req.fromName, req.headers = callerID(trunk, engine.ThirdPartyRequest{}, callerNumber(c.in.Request()))
+		req.from, req.fromName, req.headers = callerID(trunk, engine.ThirdPartyRequest{}, c.caller)
 		c.v.calls.Add(1)
 		go func() {
 			defer c.v.calls.Done()

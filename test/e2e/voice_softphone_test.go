@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -53,6 +54,13 @@ type softphoneCenter struct {
 
 func setupSoftphoneCenter(t *testing.T, c *client, s *e2etest.Server, alias string) *softphoneCenter {
 	t.Helper()
+	return setupSoftphoneCenterProxy(t, c, s, alias, "")
+}
+
+// setupSoftphoneCenterProxy is setupSoftphoneCenter with the trunk's
+// outbound proxy (empty: none).
+func setupSoftphoneCenterProxy(t *testing.T, c *client, s *e2etest.Server, alias, proxy string) *softphoneCenter {
+	t.Helper()
 	vc := &voiceCenter{SIP: s.SIPAddr(20 * time.Second)}
 	c.call(t, "POST", "/api/v1/instances", map[string]any{"alias": alias}, http.StatusCreated, &vc.Inst)
 	id := vc.Inst.ID
@@ -75,8 +83,11 @@ func setupSoftphoneCenter(t *testing.T, c *client, s *e2etest.Server, alias stri
 			"password": agentPassword}, http.StatusCreated, &u)
 		sc.agents = append(sc.agents, agentLogin{Username: name, Password: agentPassword, UserID: u.ID})
 	}
-	c.call(t, "POST", instancePath(id, "trunks"), map[string]any{"name": "local", "allowedSources": []string{"127.0.0.1/32"}},
-		http.StatusCreated, nil)
+	trunk := map[string]any{"name": "local", "allowedSources": []string{"127.0.0.1/32"}}
+	if proxy != "" {
+		trunk["outboundProxy"] = proxy
+	}
+	c.call(t, "POST", instancePath(id, "trunks"), trunk, http.StatusCreated, nil)
 	fl := publishFlow(t, c, id, "Softphone queue", holdFlow(vc.Queue.ID))
 	c.call(t, "POST", instancePath(id, "phone-numbers"), map[string]any{"number": softNumber, "flowId": fl.ID},
 		http.StatusCreated, nil)
@@ -430,4 +441,69 @@ func publishFlowTyped(t *testing.T, c *client, instanceID, name, typ string, con
 		http.StatusCreated, &f)
 	c.call(t, "POST", instancePath(instanceID, "flows", f.ID, "publish"), nil, http.StatusOK, nil)
 	return f
+}
+
+// TestVoiceAgentDial: the browser agent dials a number from the page; the
+// call goes out through the trunk's outbound proxy (a sipp UAS that
+// answers, plays audio for 3 s and hangs up) with the outbound queue's
+// caller ID, and is bridged to the agent.
+func TestVoiceAgentDial(t *testing.T) {
+	rtpLo := freeRTPRange(t, 20)
+	s := e2etest.Start(t, bin, e2etest.Options{Name: "voice-dial", Args: []string{"--log-level", "debug",
+		"--rtp-ports", fmt.Sprintf("%d-%d", rtpLo, rtpLo+19)}})
+	c := newClient(t, s, s.AdminToken())
+	proxyPort := voicepeer.FreeUDPPort(t, "127.0.0.1")
+	proxy := "127.0.0.1:" + strconv.Itoa(proxyPort)
+	sc := setupSoftphoneCenterProxy(t, c, s, "voice-dial-e2e", proxy)
+	id := sc.voice.Inst.ID
+	var out core.Queue
+	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Outbound", "hoursOfOperationId": sc.voice.Queue.HoursOfOperationID,
+		"outboundCallerId": map[string]any{"name": "Acme", "number": "+15550177"}}, http.StatusCreated, &out)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+
+	ag := browserAgent(t, s, sc, sc.agents[0])
+	uas := voicepeer.StartSipp(ctx, t, voicepeer.SippOptions{Scenario: "uas_xfer_bye.xml", Port: proxyPort, Timeout: 30 * time.Second})
+	uas.WaitListening(5 * time.Second)
+	const customer = "+15550333"
+	ag.MustDo(map[string]any{"cmd": "dial", "phoneNumber": customer, "queueId": out.ID})
+	ag.MustDo(map[string]any{"cmd": "waitFor", "what": "connected", "timeoutMs": 15000})
+	var packets int
+	if err := e2etest.Poll(10*time.Second, 200*time.Millisecond, func() (bool, error) {
+		packets, _, _ = inboundPackets(t, ag)
+		return packets > 50, nil
+	}); err != nil {
+		t.Errorf("the agent hears nothing from the customer: %d packets", packets)
+	}
+	ur := uas.Wait()
+	voicepeer.RequireOK(t, ur)
+	if !strings.Contains(ur.Messages, "INVITE sip:"+customer+"@"+proxy+" SIP/2.0") {
+		t.Errorf("the customer got no INVITE for %s:\n%s", customer, ur.Report())
+	}
+	from := ""
+	for _, line := range strings.Split(ur.Messages, "\n") {
+		if strings.HasPrefix(strings.ToLower(line), "from:") {
+			from = line
+			break
+		}
+	}
+	if !strings.Contains(from, "sip:+15550177@") || !strings.Contains(from, "Acme") {
+		t.Errorf("the INVITE's From is %q, want the queue's caller ID Acme <+15550177>", from)
+	}
+	// The customer hung up after 3 s: after-contact work.
+	ag.MustDo(map[string]any{"cmd": "waitFor", "what": "acw", "timeoutMs": 15000})
+	ag.MustDo(map[string]any{"cmd": "completeAcw"})
+	rctx, rcancel := context.WithTimeout(ctx, 15*time.Second)
+	defer rcancel()
+	rec := callRecord(rctx, t, c, id, customer)
+	if rec.InitiationMethod != contact.Outbound || rec.CustomerEndpoint == nil || rec.CustomerEndpoint.Address != customer ||
+		rec.SystemEndpoint == nil || rec.SystemEndpoint.Address != "+15550177" {
+		t.Errorf("contact %+v: want OUTBOUND to %s from +15550177", rec, customer)
+	}
+	if rec.Agent == nil || rec.Agent.ID != sc.agents[0].UserID || rec.Agent.ConnectedToAgentTimestamp.IsZero() {
+		t.Errorf("contact agent %+v", rec.Agent)
+	}
+	if rec.DisconnectReason != contact.CustomerDisconnect || rec.Voice == nil || rec.Voice.DisconnectedBy != contact.ByCustomer {
+		t.Errorf("contact disconnect %s voice %+v; want CUSTOMER_DISCONNECT by CUSTOMER", rec.DisconnectReason, rec.Voice)
+	}
 }
