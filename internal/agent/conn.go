@@ -287,6 +287,12 @@ func (h *Hub) hello(c *conn, req request, s Session) (*agentState, error) {
 	ctx, cancel := context.WithTimeout(h.ctx, 5*time.Second)
 	defer cancel()
 	snap, err := h.cfg.Router.Agent(ctx, s.UserID)
+	if errors.Is(err, routing.ErrUnknownAgent) && h.cfg.Sync != nil {
+		if serr := h.cfg.Sync(ctx); serr != nil {
+			h.log.Warn("hello: sync the router's configuration", "agent", s.UserID, "err", serr)
+		}
+		snap, err = h.cfg.Router.Agent(ctx, s.UserID)
+	}
 	if err != nil {
 		if errors.Is(err, routing.ErrUnknownAgent) {
 			return nil, fail(CodeUnauthenticated, "this user is not an agent (no routing profile)")

@@ -149,7 +149,12 @@ type Config struct {
 	// Voice, if set, serves the softphone and the call controls; without
 	// it they are refused with no_voice.
 	Voice Voice
-	Auth  *Authenticator
+	// Sync, if set, brings the router's configuration up to date with the
+	// store. hello calls it once when the router does not know the agent
+	// yet: a user created a moment ago (the router learns of it
+	// asynchronously) can log in at once.
+	Sync func(ctx context.Context) error
+	Auth *Authenticator
 	// Clock times the grace period; nil means the system clock. Use the
 	// router's ManualClock in tests.
 	Clock routing.Clock

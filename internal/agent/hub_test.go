@@ -878,3 +878,21 @@ func TestVoiceControlsReachTheVoiceForTheAgentsOwnCalls(t *testing.T) {
 		t.Fatalf("voice calls\n got %q\nwant %q", got, want)
 	}
 }
+
+// A user the router does not know yet (created a moment ago; the router
+// learns of users asynchronously) can say hello: the hub syncs the
+// router's configuration once and looks again.
+func TestHelloSyncsTheRouterForANewAgent(t *testing.T) {
+	e := newEnv(t)
+	must(t, e.router.RemoveAgent(e.ctx, "u-bob"))
+	c := e.dial()
+	wantError(t, c.call(map[string]any{"type": "hello", "token": e.login("bob")}), CodeUnauthenticated)
+	synced := 0
+	e.hub.cfg.Sync = func(ctx context.Context) error {
+		synced++
+		return e.router.UpsertAgent(ctx, routing.Agent{ID: "u-bob", ProfileID: "p1"})
+	}
+	if w := c.call(map[string]any{"type": "hello", "token": e.login("bob")}); w.Type != TypeWelcome || synced != 1 {
+		t.Fatalf("hello after a sync: %+v (synced %d times)", w, synced)
+	}
+}
