@@ -142,22 +142,47 @@ func (s *Session) SendDTMF(ctx context.Context, digit rune, d time.Duration) err
 		s.mu.Unlock()
 	}()
 
+	err := PlayEvent(ctx, s.done, ev, total, start, func(payload []byte, marker bool) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if !s.canSendLocked() {
+			return nil
+		}
+		return s.sendLocked(pt, marker, ts, payload)
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Debug("DTMF sent", "digit", string(digit), "duration", d)
+	select {
+	case <-s.done:
+		return ErrClosed
+	default:
+	}
+	return nil
+}
+
+// PlayEvent sends the packets of one RFC 4733 event of total samples
+// that started at start, on the schedule SendDTMF describes: one every
+// 20 ms after start with a growing duration and the marker bit on the
+// first, then the end packet three times. send writes one packet's
+// payload (valid only during the call) with the sender's payload type,
+// SSRC, sequence number and the event's timestamp; PlayEvent returns its
+// first error. If ctx ends or done closes during the event, the end
+// packets are sent at once and ctx.Err() returned (nil when only done
+// closed). A SIP leg's Session and a WebRTC line share it.
+func PlayEvent(ctx context.Context, done <-chan struct{}, ev byte, total uint32, start time.Time,
+	send func(payload []byte, marker bool) error) error {
 	var payload [4]byte
-	send := func(marker, end bool, dur uint32) error {
+	packet := func(marker, end bool, dur uint32) error {
 		payload[0] = ev
 		payload[1] = dtmfVolume
 		if end {
 			payload[1] |= 0x80
 		}
 		binary.BigEndian.PutUint16(payload[2:], uint16(min(dur, 0xFFFF)))
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if !s.canSendLocked() {
-			return nil
-		}
-		return s.sendLocked(pt, marker, ts, payload[:])
+		return send(payload[:], marker)
 	}
-
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	<-timer.C
@@ -166,44 +191,36 @@ func (s *Session) SendDTMF(ctx context.Context, digit rune, d time.Duration) err
 		select {
 		case <-ctx.Done():
 			return false
-		case <-s.done:
+		case <-done:
 			return false
 		case <-timer.C:
 			return true
 		}
 	}
-
 	var dur uint32
 	var cause error
+	stopped := false
 	k := 0 // packet k goes out k*20 ms after start and covers (k+1)*160 samples
 	for {
 		dur = min(uint32(k+1)*FrameSamples, total)
 		if dur >= total {
 			break // this slot carries the end packet
 		}
-		if err := send(k == 0, false, dur); err != nil {
+		if err := packet(k == 0, false, dur); err != nil {
 			return err
 		}
 		k++
 		if !wait(k) {
-			cause, dur = ctx.Err(), uint32(k)*FrameSamples
+			cause, dur, stopped = ctx.Err(), uint32(k)*FrameSamples, true
 			break
 		}
 	}
 	for i := range 3 {
-		if i > 0 && cause == nil && !wait(k+i) {
-			cause = ctx.Err()
+		if i > 0 && !stopped && !wait(k+i) {
+			cause, stopped = ctx.Err(), true
 		}
-		if err := send(false, true, dur); err != nil {
+		if err := packet(false, true, dur); err != nil {
 			return err
-		}
-	}
-	s.log.Debug("DTMF sent", "digit", string(digit), "duration", d)
-	if cause == nil {
-		select {
-		case <-s.done:
-			return ErrClosed
-		default:
 		}
 	}
 	return cause

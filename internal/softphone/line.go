@@ -2,7 +2,6 @@ package softphone
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -22,10 +21,6 @@ import (
 // maxPayload bounds one RTP payload so that a packet fits a 1500-byte MTU
 // with the SRTP tag (as media does for SIP legs).
 const maxPayload = 1400
-
-// dtmfVolume is the power level of the events we send, -10 dBm0 (RFC 4733
-// §2.3.4), as media sends them.
-const dtmfVolume = 10
 
 // dtmfDigits maps RFC 4733 event codes 0-15 to digits (§3.2, table 7).
 const dtmfDigits = "0123456789*#ABCD"
@@ -437,14 +432,7 @@ func (l *Line) SendDTMF(ctx context.Context, digit rune, d time.Duration) error 
 		l.mu.Unlock()
 	}()
 
-	var payload [4]byte
-	send := func(marker, end bool, dur uint32) error {
-		payload[0] = ev
-		payload[1] = dtmfVolume
-		if end {
-			payload[1] |= 0x80
-		}
-		binary.BigEndian.PutUint16(payload[2:], uint16(min(dur, 0xFFFF)))
+	err := media.PlayEvent(ctx, l.done, ev, total, start, func(payload []byte, marker bool) error {
 		l.mu.Lock()
 		defer l.mu.Unlock()
 		if l.closed {
@@ -456,58 +444,19 @@ func (l *Line) SendDTMF(ctx context.Context, digit rune, d time.Duration) error 
 		if p == nil || !p.connected.Load() || p.writer == nil || p.sendTE == 0 {
 			return nil
 		}
-		return l.sendLocked(p, p.sendTE, marker, ts, payload[:])
+		return l.sendLocked(p, p.sendTE, marker, ts, payload)
+	})
+	if err != nil {
+		return err
 	}
-
-	timer := time.NewTimer(time.Hour)
-	defer timer.Stop()
-	wait := func(i int) bool {
-		timer.Reset(time.Until(start.Add(time.Duration(i) * media.FrameDuration)))
-		select {
-		case <-ctx.Done():
-			return false
-		case <-l.done:
-			return false
-		case <-timer.C:
-			return true
-		}
-	}
-
-	var dur uint32
-	var cause error
-	k := 0 // packet k goes out k*20 ms after start and covers (k+1)*160 samples
-	for {
-		dur = min(uint32(k+1)*media.FrameSamples, total)
-		if dur >= total {
-			break // this slot carries the end packet
-		}
-		if err := send(k == 0, false, dur); err != nil {
-			return err
-		}
-		k++
-		if !wait(k) {
-			cause, dur = ctx.Err(), uint32(k)*media.FrameSamples
-			break
-		}
-	}
-	for i := range 3 {
-		if i > 0 && cause == nil && !wait(k+i) {
-			cause = ctx.Err()
-		}
-		if err := send(false, true, dur); err != nil {
-			return err
-		}
-	}
-	if cause == nil {
-		select {
-		case <-l.done:
-			return media.ErrClosed
-		default:
-		}
+	select {
+	case <-l.done:
+		return media.ErrClosed
+	default:
 	}
 	l.dtmfOut.Add(1)
 	l.log.Debug("softphone: DTMF sent", "digit", string(digit), "duration", d)
-	return cause
+	return nil
 }
 
 // handleRTP processes one packet read from p's track.
