@@ -425,21 +425,29 @@ func (cc *contactCenter) StartChat(ctx context.Context, instanceID string, in ap
 		cc.abandon(instanceID, c.ID)
 		return api.StartChatOutput{}, err
 	}
-	cc.mu.Lock()
-	runCtx := cc.runCtx
-	if runCtx != nil {
-		cc.wg.Add(1)
-	}
-	cc.mu.Unlock()
-	if runCtx == nil {
+	runCtx, done, ok := cc.acquireRun()
+	if !ok {
 		cc.abandon(instanceID, c.ID)
 		return api.StartChatOutput{}, errNotActive
 	}
 	go func() {
-		defer cc.wg.Done()
+		defer done()
 		cc.runFlow(runCtx, c, &engine.LoadedFlow{ID: f.ID, Name: f.Name, Flow: parsed}, in.Attributes, nil, cc.chatLeg(c))
 	}()
 	return api.StartChatOutput{ContactID: res.ContactID, ParticipantID: res.ParticipantID, ParticipantToken: res.ParticipantToken}, nil
+}
+
+// acquireRun returns the contact center's run context for work that
+// outlives the request starting it, counted in cc.wg until done is
+// called; ok is false when the contact center is not running here.
+func (cc *contactCenter) acquireRun() (ctx context.Context, done func(), ok bool) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.runCtx == nil {
+		return nil, nil, false
+	}
+	cc.wg.Add(1)
+	return cc.runCtx, cc.wg.Done, true
 }
 
 // abandon ends the chat and the contact of a chat that could not start its flow.

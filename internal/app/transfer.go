@@ -56,27 +56,19 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 			return "", fmt.Errorf("%w: the call is not connected here", agent.ErrNoVoice)
 		}
 	}
-	if to.PhoneNumber != "" {
-		return inst.transferToNumber(ctx, agentID, old, call, to.PhoneNumber)
-	}
 	target := routing.Target{QueueID: to.QueueID, AgentID: to.AgentID}
-	flowRef := to.FlowID
+	flowRef, number := to.FlowID, to.PhoneNumber
 	if to.QuickConnectID != "" {
-		qc, err := cc.st.QuickConnects.Get(ctx, inst.id, to.QuickConnectID)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", fmt.Errorf("%w: quick connect %s", agent.ErrUnknownTarget, to.QuickConnectID)
-		} else if err != nil {
+		if target, number, flowRef, err = inst.quickConnect(ctx, to.QuickConnectID); err != nil {
 			return "", err
 		}
-		switch qc.Type {
-		case core.QuickConnectQueue:
-			target.QueueID = qc.QueueID
-		case core.QuickConnectUser:
-			target.AgentID = qc.UserID
-		default:
-			return "", fmt.Errorf("%w: quick connect %s dials a phone number, which a %s contact cannot", agent.ErrTargetUnavailable, qc.Name, old.Channel)
+	}
+	if number != "" {
+		if call == nil {
+			return "", fmt.Errorf("%w: only a call connected here is transferred to a phone number (this is a %s contact)",
+				agent.ErrTargetUnavailable, old.Channel)
 		}
-		flowRef = qc.FlowID
+		return inst.transferToNumber(ctx, agentID, old, call, number)
 	}
 	var lf *engine.LoadedFlow
 	if flowRef != "" {
@@ -139,17 +131,12 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 				return fail(err)
 			}
 		}
-		cc.mu.Lock()
-		runCtx := cc.runCtx
-		if runCtx != nil {
-			cc.wg.Add(1)
-		}
-		cc.mu.Unlock()
-		if runCtx == nil {
+		runCtx, done, ok := cc.acquireRun()
+		if !ok {
 			return fail(errNotActive)
 		}
 		go func() {
-			defer cc.wg.Done()
+			defer done()
 			cc.runFlow(runCtx, next, lf, next.Attributes, preset, leg)
 		}()
 		cc.log.Info("contact transferred to a flow", "contact", contactID, "next", next.ID, "flow", lf.Name, "agent", agentID)
@@ -166,13 +153,8 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 	if call != nil {
 		// The caller hears the queue's music (and its queue flow, if the
 		// contact has one) while it waits again.
-		cc.mu.Lock()
-		runCtx := cc.runCtx
-		if runCtx != nil {
-			cc.wg.Add(1)
-		}
-		cc.mu.Unlock()
-		if runCtx == nil {
+		runCtx, done, ok := cc.acquireRun()
+		if !ok {
 			return fail(errNotActive)
 		}
 		ec := engine.NewContact(next.ID, engine.ChannelVoice)
@@ -182,7 +164,7 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 			ec.EventHooks[name] = engine.EventHook{FlowID: id, Ref: id}
 		}
 		cc.watchQueueFlow(runCtx, inst, queued, ec, call)
-		cc.wg.Done()
+		done()
 	}
 	if err := inst.router.Enqueue(ctx, rc); err != nil {
 		if call != nil {
@@ -192,6 +174,26 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 	}
 	cc.log.Info("contact transferred", "contact", contactID, "next", next.ID, "queue", q.ID, "agent", agentID)
 	return next.ID, nil
+}
+
+// quickConnect resolves a quick connect: its queue or agent and the
+// transfer flow it names, or its phone number.
+func (inst *instanceCC) quickConnect(ctx context.Context, id string) (t routing.Target, number, flowID string, err error) {
+	qc, err := inst.cc.st.QuickConnects.Get(ctx, inst.id, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return t, "", "", fmt.Errorf("%w: quick connect %s", agent.ErrUnknownTarget, id)
+	} else if err != nil {
+		return t, "", "", err
+	}
+	switch qc.Type {
+	case core.QuickConnectQueue:
+		t.QueueID = qc.QueueID
+	case core.QuickConnectUser:
+		t.AgentID = qc.UserID
+	default:
+		number = qc.PhoneNumber
+	}
+	return t, number, qc.FlowID, nil
 }
 
 // transferToNumber is an agent's cold transfer of a call to an external

@@ -15,7 +15,6 @@ import (
 	"github.com/switchboard-cc/switchboard/internal/flow/engine"
 	"github.com/switchboard-cc/switchboard/internal/routing"
 	"github.com/switchboard-cc/switchboard/internal/softphone"
-	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
 // Agents on the browser softphone (User.PhoneType SOFT_PHONE). The
@@ -170,19 +169,8 @@ func (a agentVoice) Consult(ctx context.Context, agentID, contactID string, to a
 	case to.FlowID != "":
 		return "", fmt.Errorf("%w: a consultation calls an agent, a queue or a phone number, not a flow", agent.ErrTargetUnavailable)
 	case to.QuickConnectID != "":
-		qc, err := cc.st.QuickConnects.Get(ctx, inst.id, to.QuickConnectID)
-		if errors.Is(err, store.ErrNotFound) {
-			return "", fmt.Errorf("%w: quick connect %s", agent.ErrUnknownTarget, to.QuickConnectID)
-		} else if err != nil {
+		if target, number, _, err = inst.quickConnect(ctx, to.QuickConnectID); err != nil {
 			return "", err
-		}
-		switch qc.Type {
-		case core.QuickConnectQueue:
-			target.QueueID = qc.QueueID
-		case core.QuickConnectUser:
-			target.AgentID = qc.UserID
-		default:
-			number = qc.PhoneNumber
 		}
 	case to.PhoneNumber != "":
 		number = to.PhoneNumber
