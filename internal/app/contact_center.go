@@ -282,6 +282,9 @@ func (inst *instanceCC) emit(e routing.Event) {
 		if inst.cc.voice.agentConnected(ctx, inst, e) {
 			break // the call records the connection when the agent's audio is there (voice_agent.go)
 		}
+		if e.Channel == string(contact.Voice) {
+			inst.cc.queueTreatmentDone(e.ContactID) // connected without audio: nothing more to wait for
+		}
 		_, err = m.ConnectAgent(ctx, inst.id, e.ContactID, inst.agentRef(ctx, e.AgentID))
 	case routing.EventMissed, routing.EventRejected, routing.EventContactError:
 		_, err = m.ReturnToQueue(ctx, inst.id, e.ContactID, e.AgentID)

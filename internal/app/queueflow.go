@@ -25,8 +25,11 @@ import (
 //
 //   - Queued (new, or back after a missed, rejected or failed offer, or
 //     moved by a transfer): the queue flow runs from its start.
-//   - Offered or Connected: the run is cancelled at once, wherever it is
-//     (MessageParticipantIteratively's wait, a function call...).
+//   - Offered or Connected (chat): the run is cancelled at once, wherever
+//     it is (MessageParticipantIteratively's wait, a function call...). A
+//     call keeps its music or queue flow while the offer rings and the
+//     agent's phone is reached: the call stops it when the agent's audio
+//     is connected (queueTreatmentDone).
 //   - Dequeued (the customer left), ACWStarted (the agent's part is over):
 //     the contact is forgotten.
 //
@@ -201,13 +204,38 @@ func (cc *contactCenter) queueFlowEvent(e routing.Event) {
 		}
 		w.poke()
 	case routing.EventOffered, routing.EventConnected:
-		w.waiting = false
-		if w.stop != nil {
-			w.stop()
+		if w.leg.channel() == engine.ChannelVoice {
+			// A caller keeps hearing the music (or the queue flow) while
+			// the agent's console or desk phone rings, as on Connect: the
+			// call stops it once the agent's audio is there
+			// (queueTreatmentDone).
+			break
 		}
+		w.stopWaitingLocked()
 	case routing.EventDequeued, routing.EventACWStarted:
 		delete(qf.m, e.ContactID)
 		w.leaveLocked()
+	}
+}
+
+// stopWaitingLocked stops w's queue flow or music: it is with an agent.
+// queueFlows.mu is held.
+func (w *queueWait) stopWaitingLocked() {
+	w.waiting = false
+	if w.stop != nil {
+		w.stop()
+	}
+}
+
+// queueTreatmentDone stops what a waiting call hears (music, queue flow):
+// its agent's audio is connected. A Queued event (the agent's phone was
+// not reached after all) starts it again.
+func (cc *contactCenter) queueTreatmentDone(contactID string) {
+	qf := &cc.queueFlows
+	qf.mu.Lock()
+	defer qf.mu.Unlock()
+	if w := qf.m[contactID]; w != nil {
+		w.stopWaitingLocked()
 	}
 }
 

@@ -26,11 +26,11 @@ import (
 //   - the browser softphone (SOFT_PHONE): the agent's WebRTC line, which
 //     the softphone connected at login (voice_softphone.go).
 //
-// Once the audio is there it records the contact CONNECTED
-// (ConnectedToAgentTimestamp is the answer, as in Amazon Connect) and the
-// caller and the agent talk (converse, voice_talk.go) until one side ends.
-// The music on hold stopped with the router's Connected event
-// (queueflow.go).
+// The caller hears the music (or the queue flow) until then. Once the
+// audio is there the music stops (queueTreatmentDone), the contact is
+// recorded CONNECTED (ConnectedToAgentTimestamp is the answer, as in
+// Amazon Connect), the whisper flows play, and the caller and the agent
+// talk (converse, voice_talk.go) until one side ends.
 //
 //   - No answer within deskPhoneTimeout, no softphone within softphoneWait,
 //     or the call fails: the router's ContactError puts the contact back in
@@ -252,6 +252,7 @@ func (c *call) connectAgent(ctx context.Context, r agentLegRequest) {
 		}
 		return
 	}
+	c.v.cc.queueTreatmentDone(id) // the music stops: the agent is there
 	if _, err := c.v.cc.contacts.ConnectAgent(ctx, c.inst, id, inst.agentRef(ctx, r.agentID)); err != nil {
 		log.Warn("agent leg: connected, but the contact cannot be", "err", err)
 		p.release()

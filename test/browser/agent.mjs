@@ -21,6 +21,12 @@
 //   {"cmd":"accept"|"reject"|"hold"|"unhold"|"mute"|"unmute"|"hangup"|"completeAcw","contactId"?}
 //   {"cmd":"dtmf","digits","via":"inband"|"server"?,"contactId"?}
 //   {"cmd":"transfer","kind":"queueId"|"agentId"|"quickConnectId"|"phoneNumber","target","contactId"?}
+//                                                          → {contactId, nextContactId}
+//   {"cmd":"consult","kind":"agentId"|"queueId"|"quickConnectId"|"phoneNumber","target","contactId"?}
+//                                                          → {contactId, nextContactId}
+//   {"cmd":"conference"|"cancelConsult","contactId"?}      → {contactId}
+//   {"cmd":"listen","ms","hz":[...]}                        → {rms, levels: {hz: amplitude}, frames}
+//        what the agent hears on the audio line (window.softphone.listen), -1..1 scale
 //   {"cmd":"dial","phoneNumber","queueId"?}                 → {contactId}
 //   {"cmd":"reload"}                                        → {resumed, status, contacts}
 //   {"cmd":"stats"} {"cmd":"state"} {"cmd":"screenshot","path"} {"cmd":"quit"}
@@ -178,8 +184,8 @@ async function waitFor(what, timeoutMs) {
 }
 
 const requestOf = { accept: 'accept', reject: 'reject', hold: 'hold', unhold: 'unhold', mute: 'mute', unmute: 'unmute',
-  hangup: 'endContact', completeAcw: 'completeAcw' };
-const testidOf = { completeAcw: 'complete-acw' };
+  hangup: 'endContact', completeAcw: 'completeAcw', conference: 'conference', cancelConsult: 'cancelConsult' };
+const testidOf = { completeAcw: 'complete-acw', cancelConsult: 'cancel-consult' };
 
 async function run(c) {
   const timeoutMs = c.timeoutMs || DEFAULT_TIMEOUT_MS;
@@ -221,7 +227,8 @@ async function run(c) {
       await loc.click({ timeout: timeoutMs });
       return {};
     }
-    case 'accept': case 'reject': case 'hold': case 'unhold': case 'mute': case 'unmute': case 'hangup': case 'completeAcw': {
+    case 'accept': case 'reject': case 'hold': case 'unhold': case 'mute': case 'unmute': case 'hangup': case 'completeAcw':
+    case 'conference': case 'cancelConsult': {
       const loc = await contactButton(testidOf[c.cmd] || c.cmd, c.contactId);
       const contactId = await loc.getAttribute('data-contact-id');
       await clickAndAwaitRequest(loc, requestOf[c.cmd], timeoutMs);
@@ -252,8 +259,23 @@ async function run(c) {
       const contactId = await field.getAttribute('data-contact-id');
       await page.locator(`li[data-contact-id="${contactId}"] [data-testid="transfer-kind"]`).selectOption(String(c.kind || 'queueId'));
       await field.fill(String(c.target || ''));
-      await clickAndAwaitRequest(page.locator(`li[data-contact-id="${contactId}"] [data-testid="transfer"]`), 'transfer', timeoutMs);
-      return { contactId };
+      const r = await clickAndAwaitRequest(page.locator(`li[data-contact-id="${contactId}"] [data-testid="transfer"]`), 'transfer', timeoutMs);
+      return { contactId, nextContactId: r.nextContactId };
+    }
+    case 'consult': {
+      const field = await contactButton('consult-target', c.contactId);
+      const contactId = await field.getAttribute('data-contact-id');
+      await page.locator(`li[data-contact-id="${contactId}"] [data-testid="consult-kind"]`).selectOption(String(c.kind || 'agentId'));
+      await field.fill(String(c.target || ''));
+      const r = await clickAndAwaitRequest(page.locator(`li[data-contact-id="${contactId}"] [data-testid="consult"]`), 'consult', timeoutMs);
+      return { contactId, nextContactId: r.nextContactId };
+    }
+    case 'listen': {
+      const ms = Number(c.ms) || 1000;
+      const hz = Array.isArray(c.hz) ? c.hz.map(Number) : [];
+      const r = await page.evaluate(([m, f]) => window.softphone.listen(m, f), [ms, hz]);
+      if (r.error) throw new Error(`listen: ${r.error}`);
+      return r;
     }
     case 'dial': {
       await page.getByTestId('dial-number').fill(String(c.phoneNumber || ''));

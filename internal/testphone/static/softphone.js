@@ -35,7 +35,7 @@ const state = {
   login: { status: 'idle', error: null },
   lastError: null, // {source, code, message, at}
   errors: 0,
-  requests: [], // {n, id, type, contactId, status: pending|ok|error, code, error}
+  requests: [], // {n, id, type, contactId, status: pending|ok|error, code, error, nextContactId}
   requestCount: 0,
   log: [], // {at, dir, type, seq, contactId, info}
 };
@@ -319,6 +319,7 @@ function onFrame(m) {
       p.reject(Object.assign(new Error(m.error || m.code), { code: m.code }));
     } else {
       finishRequest(p.entry, 'ok');
+      if (m.nextContactId) p.entry.nextContactId = m.nextContactId; // transfer, consult
       if (p.entry.type !== 'heartbeat') logEvent('in', m.type, { info: `re ${p.entry.type}` });
       p.resolve(m);
     }
@@ -410,6 +411,9 @@ function applyEvent(m) {
     case 'contactHold':
       if (state.contacts.has(id)) upsertContact(id, { onHold: !!m.onHold });
       break;
+    case 'consultFailed':
+      if (state.contacts.has(id)) upsertContact(id, { consult: null, consultFailed: m.reason || 'failed' });
+      break;
     default:
       // message, typing, receipt and types this page does not know: logged only.
       break;
@@ -422,6 +426,7 @@ function eventInfo(m) {
     case 'offer': return `${m.channel}${m.autoAccepted ? ' auto-accepted' : ''}`;
     case 'offerWithdrawn': case 'acwEnded': return m.reason;
     case 'contactHold': return m.onHold ? 'on hold' : 'resumed';
+    case 'consultFailed': return `${m.nextContactId}: ${m.reason}`;
     case 'message': return m.message ? `${m.message.participantRole}: ${m.message.content}` : undefined;
     default: return undefined;
   }
@@ -611,6 +616,33 @@ async function contactAction(testid, c, li) {
       if (!target) return setError('transfer', 'invalid', 'no transfer target');
       return act('transfer', { contactId, [kind]: target });
     }
+    // A consultation (warm transfer): the caller waits on hold while the
+    // agent talks to the third party, then conference, cancel, or hang up
+    // to hand the caller over.
+    case 'consult': {
+      const kind = $('consult-kind', li).value;
+      const target = $('consult-target', li).value.trim();
+      if (!target) return setError('consult', 'invalid', 'no consult target');
+      const ack = await request('consult', { contactId, [kind]: target }).catch(() => null);
+      if (ack && state.contacts.has(contactId)) {
+        upsertContact(contactId, { consult: { contactId: ack.nextContactId, conference: false }, consultFailed: null });
+      }
+      render();
+      return;
+    }
+    case 'conference': {
+      const ok = await request('conference', { contactId }).then(() => true, () => false);
+      const c = state.contacts.get(contactId);
+      if (ok && c && c.consult) upsertContact(contactId, { consult: { ...c.consult, conference: true } });
+      render();
+      return;
+    }
+    case 'cancel-consult': {
+      const ok = await request('cancelConsult', { contactId }).then(() => true, () => false);
+      if (ok && state.contacts.has(contactId)) upsertContact(contactId, { consult: null });
+      render();
+      return;
+    }
     default:
       if (testid.startsWith('dtmf-key-')) {
         const key = li.querySelector(`[data-testid="${testid}"]`).dataset.key;
@@ -696,6 +728,9 @@ function render() {
     $('contact-state', li).textContent = c.state;
     $('contact-hold', li).textContent = c.onHold ? 'on hold' : '';
     $('contact-mute', li).textContent = c.muted ? 'muted' : '';
+    $('contact-consult', li).textContent = c.consult
+      ? `${c.consult.conference ? 'conference' : 'consulting'} ${c.consult.contactId || ''}`
+      : (c.consultFailed ? `consultation failed: ${c.consultFailed}` : '');
     for (const part of li.querySelectorAll('[data-part="offer"]')) part.hidden = c.state !== 'Pending';
     for (const part of li.querySelectorAll('[data-part="connected"]')) part.hidden = c.state !== 'Connected';
     for (const part of li.querySelectorAll('[data-part="voice"]')) part.hidden = !voice;
@@ -709,6 +744,49 @@ function render() {
 }
 
 // ---------------------------------------------------------------- test API
+
+let listenCtx = null;
+
+// listen analyses what the agent hears (the remote audio line) for ms
+// milliseconds: the RMS and, for each frequency in freqs, the amplitude of
+// that tone (Goertzel), both on the -1..1 scale and averaged over
+// analyser frames — so that a test can tell whose tone reaches the agent.
+async function listen(ms = 1000, freqs = []) {
+  const stream = $('remote-audio').srcObject;
+  if (!stream || !stream.getAudioTracks().length) return { error: 'no remote audio track' };
+  if (!listenCtx) listenCtx = new AudioContext();
+  await listenCtx.resume();
+  const src = listenCtx.createMediaStreamSource(stream);
+  const an = listenCtx.createAnalyser();
+  an.fftSize = 2048;
+  src.connect(an);
+  const buf = new Float32Array(an.fftSize);
+  const rate = listenCtx.sampleRate;
+  const sums = freqs.map(() => 0);
+  let sq = 0;
+  let frames = 0;
+  const frameMs = (1000 * an.fftSize) / rate;
+  const deadline = performance.now() + ms;
+  while (performance.now() < deadline) {
+    await new Promise((res) => setTimeout(res, frameMs));
+    an.getFloatTimeDomainData(buf);
+    let e = 0;
+    for (const x of buf) e += x * x;
+    sq += e / buf.length;
+    freqs.forEach((hz, i) => {
+      const k = 2 * Math.cos((2 * Math.PI * hz) / rate);
+      let s1 = 0;
+      let s2 = 0;
+      for (const x of buf) [s1, s2] = [x + k * s1 - s2, s1];
+      sums[i] += Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - k * s1 * s2)) / buf.length;
+    });
+    frames++;
+  }
+  src.disconnect();
+  const levels = {};
+  freqs.forEach((hz, i) => { levels[hz] = frames ? sums[i] / frames : 0; });
+  return { frames, sampleRate: rate, rms: frames ? Math.sqrt(sq / frames) : 0, levels };
+}
 
 function clone(v) {
   return v === undefined ? undefined : JSON.parse(JSON.stringify(v));
@@ -787,6 +865,7 @@ const api = Object.freeze({
   get requests() { return clone(state.requests); },
   snapshot,
   stats,
+  listen,
 });
 Object.defineProperty(window, 'softphone', { value: api, writable: false, configurable: false, enumerable: true });
 
