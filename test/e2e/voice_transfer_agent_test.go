@@ -208,6 +208,18 @@ func checkAgentHears(t *testing.T, who, when string, h heard, want, absent []int
 	}
 }
 
+// agentHears lets the browser's audio settle after a change, listens
+// 1.5 s and asserts which tones the agent hears.
+func agentHears(t *testing.T, ag *browser.Agent, who, when string, want, absent []int) {
+	t.Helper()
+	time.Sleep(settle)
+	h, err := listen(ag, 1500)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAgentHears(t, who, when, h, want, absent)
+}
+
 // span is a stretch of the caller's call, in wall-clock time: from the
 // start of its recording (the answer), or from its end (fromEnd: the
 // recording has no samples where no packets came, so late windows drift
@@ -561,12 +573,7 @@ func TestVoiceAgentTransfer(t *testing.T) {
 		if st := pageState(t, agB); contactState(st, c2) != "Connected" {
 			t.Fatalf("after A left, B's page shows %s as %q, want Connected", c2, contactState(st, c2))
 		}
-		time.Sleep(settle)
-		hb, err = listen(agB, 1500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkAgentHears(t, "B", "after A left", hb, []int{axCallerHz}, []int{axAgentAHz})
+		agentHears(t, agB, "B", "after A left", []int{axCallerHz}, []int{axAgentAHz})
 		sleepUntil(tALeft.Add(4 * time.Second))
 		tEnd := time.Now()
 		agB.MustDo(map[string]any{"cmd": "hangup", "contactId": c2})
@@ -631,23 +638,13 @@ func TestVoiceAgentTransfer(t *testing.T) {
 			t.Fatalf("after the cancel A's page shows %s as %q, want Connected", c1, contactState(st, c1))
 		}
 		agA.MustDo(map[string]any{"cmd": "waitFor", "what": "hold:true", "timeoutMs": 2000})
-		time.Sleep(settle)
-		ha, err := listen(agA, 1500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkAgentHears(t, "A", "after cancelling (the caller on hold)", ha, nil, []int{axCallerHz, axAgentBHz})
+		agentHears(t, agA, "A", "after cancelling (the caller on hold)", nil, []int{axCallerHz, axAgentBHz})
 		sleepUntil(tCancel.Add(3 * time.Second))
 
 		tUnhold := time.Now()
 		agA.MustDo(map[string]any{"cmd": "unhold", "contactId": c1})
 		agA.MustDo(map[string]any{"cmd": "waitFor", "what": "hold:false", "timeoutMs": 5000})
-		time.Sleep(settle)
-		ha, err = listen(agA, 1500)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkAgentHears(t, "A", "resumed", ha, []int{axCallerHz}, []int{axAgentBHz})
+		agentHears(t, agA, "A", "resumed", []int{axCallerHz}, []int{axAgentBHz})
 		sleepUntil(tUnhold.Add(4 * time.Second))
 		tEnd := time.Now()
 		agA.MustDo(map[string]any{"cmd": "hangup", "contactId": c1})
