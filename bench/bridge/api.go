@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"math/rand/v2"
 	"net/http"
 	"strings"
@@ -15,6 +13,9 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/switchboard-cc/switchboard/bench/internal/benchapi"
+	"github.com/switchboard-cc/switchboard/bench/internal/benchserver"
 )
 
 // password of every bench agent.
@@ -26,48 +27,28 @@ type api struct {
 	hc          *http.Client
 }
 
+// call makes a request with a 30 s timeout; any 2xx answer is success.
 func (a *api) call(ctx context.Context, method, path, token string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, rd)
-	if err != nil {
-		return err
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := a.hc.Do(req)
+	hdr, val := benchapi.Bearer(token)
+	resp, err := benchapi.Do(ctx, a.hc, benchapi.Request{Method: method, URL: a.base + path, Header: hdr, Value: val, Body: body})
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
+	if resp.Code/100 != 2 {
+		raw := resp.Body
 		if len(raw) > 500 {
 			raw = raw[:500]
 		}
 		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, raw)
 	}
 	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
 			return fmt.Errorf("%s %s: decode: %w", method, path, err)
 		}
 	}
 	return nil
-}
-
-type idOnly struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
 }
 
 // center is the instance the bench creates.
@@ -86,27 +67,38 @@ func (c *center) path(parts ...string) string {
 	return "/api/v1/instances/" + c.inst + "/" + strings.Join(parts, "/")
 }
 
+// prepare is what both modes need before their agents: the tool's SIP user
+// agent (the callers and the desk phones), and the contact center on srv.
+func prepare(ctx context.Context, log *slog.Logger, srv *server) (*phone, *center, error) {
+	ph, err := newPhone(log)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := setupCenter(ctx, &api{base: srv.URL, token: srv.Token, hc: &http.Client{}})
+	if err != nil {
+		ph.close()
+		return nil, nil, fmt.Errorf("setup: %w", err)
+	}
+	return ph, c, nil
+}
+
 // setupCenter creates, as bench/voice/setup does, an instance with a 24x7
 // queue, a trunk admitting 127.0.0.1 and the number whose flow queues the
 // call; and a routing profile taking one VOICE contact at a time from the
 // queue.
 func setupCenter(ctx context.Context, a *api) (*center, error) {
 	c := &center{a: a, number: fmt.Sprintf("+1555%07d", rand.IntN(10_000_000))}
-	var inst, hours, queue, rp, f idOnly
-	if err := a.call(ctx, "POST", "/api/v1/instances", a.token, map[string]any{"alias": "bridge-" + randomHex(4)}, &inst); err != nil {
+	var inst, hours, queue, rp, f benchapi.IDName
+	if err := a.call(ctx, "POST", "/api/v1/instances", a.token, map[string]any{"alias": "bridge-" + benchserver.RandomHex(4)}, &inst); err != nil {
 		return nil, err
 	}
 	c.inst = inst.ID
-	var days []map[string]string
-	for _, d := range []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"} {
-		days = append(days, map[string]string{"day": d, "start": "00:00", "end": "24:00"})
-	}
 	steps := []struct {
 		path string
 		body any
 		out  any
 	}{
-		{c.path("hours-of-operation"), map[string]any{"name": "24x7", "timeZone": "UTC", "config": days}, &hours},
+		{c.path("hours-of-operation"), map[string]any{"name": "24x7", "timeZone": "UTC", "config": benchapi.AllWeek()}, &hours},
 		{c.path("queues"), func() any { return map[string]any{"name": "Bench", "hoursOfOperationId": hours.ID} }, &queue},
 		{c.path("routing-profiles"), func() any {
 			return map[string]any{"name": "Voice",
@@ -115,7 +107,7 @@ func setupCenter(ctx context.Context, a *api) (*center, error) {
 		}, &rp},
 		{c.path("trunks"), map[string]any{"name": "bench", "allowedSources": []string{"127.0.0.1/32"}}, nil},
 		{c.path("flows"), func() any {
-			return map[string]any{"name": "bench hold", "type": "CONTACT_FLOW", "content": holdFlow(queue.ID)}
+			return map[string]any{"name": "bench hold", "type": "CONTACT_FLOW", "content": benchapi.HoldFlow(queue.ID)}
 		}, &f},
 		{"", nil, nil}, // publish
 		{c.path("phone-numbers"), func() any { return map[string]any{"number": c.number, "flowId": f.ID} }, nil},
@@ -134,34 +126,15 @@ func setupCenter(ctx context.Context, a *api) (*center, error) {
 		}
 	}
 	c.profile = rp.ID
-	var sps struct{ Items []idOnly }
+	var sps struct{ Items []benchapi.IDName }
 	if err := a.call(ctx, "GET", c.path("security-profiles")+"?maxResults=1000", a.token, nil, &sps); err != nil {
 		return nil, err
 	}
-	for _, p := range sps.Items {
-		if p.Name == "Agent" {
-			c.security = p.ID
-		}
-	}
-	if c.security == "" {
-		return nil, errors.New("the instance has no Agent security profile")
+	var err error
+	if c.security, err = benchapi.AgentProfile(sps.Items); err != nil {
+		return nil, err
 	}
 	return c, nil
-}
-
-// holdFlow is bench/voice/setup's +15550901 flow: "Please hold.", then
-// the queue.
-func holdFlow(queueID string) map[string]any {
-	errs := []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}
-	return map[string]any{"Version": "2019-10-30", "StartAction": "greet", "Actions": []any{
-		map[string]any{"Identifier": "greet", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": "Please hold."},
-			"Transitions": map[string]any{"NextAction": "set-queue", "Errors": errs}},
-		map[string]any{"Identifier": "set-queue", "Type": "UpdateContactTargetQueue", "Parameters": map[string]any{"QueueId": queueID},
-			"Transitions": map[string]any{"NextAction": "transfer", "Errors": errs}},
-		map[string]any{"Identifier": "transfer", "Type": "TransferContactToQueue", "Parameters": map[string]any{},
-			"Transitions": map[string]any{"Errors": errs}},
-		map[string]any{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": map[string]any{}, "Transitions": map[string]any{}},
-	}}
 }
 
 // createAgent creates a user with the bench's routing profile and logs it

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/switchboard-cc/switchboard/bench/internal/benchapi"
+	"github.com/switchboard-cc/switchboard/bench/internal/benchserver"
 )
 
 // bridgeConfig is bridge mode's.
@@ -60,16 +62,11 @@ func runBridge(ctx context.Context, log *slog.Logger, srv *server, cfg bridgeCon
 		log.Warn("bridge", "err", err)
 	}
 
-	ph, err := newPhone(log)
+	ph, c, err := prepare(ctx, log, srv)
 	if err != nil {
 		return nil, err
 	}
 	defer ph.close()
-	a := &api{base: srv.URL, token: srv.Token, hc: &http.Client{}}
-	c, err := setupCenter(ctx, a)
-	if err != nil {
-		return nil, fmt.Errorf("setup: %w", err)
-	}
 
 	// Agents: created and logged in two at a time (argon2id costs ~0.1 s of
 	// CPU per hash).
@@ -86,7 +83,7 @@ func runBridge(ctx context.Context, log *slog.Logger, srv *server, cfg bridgeCon
 		}
 		wg.Wait()
 	}()
-	err = forEach(ctx, cfg.Calls, 2, func(i int) error {
+	err = benchapi.ForEach(ctx, cfg.Calls, 2, func(i int) error {
 		name := fmt.Sprintf("agent%d", i)
 		tok, err := c.createAgent(ctx, name, map[string]any{"autoAccept": true, "phoneType": "DESK_PHONE",
 			"deskPhoneNumber": ph.deskURI(name)})
@@ -176,14 +173,14 @@ func runBridge(ctx context.Context, log *slog.Logger, srv *server, cfg bridgeCon
 		return res, ctx.Err()
 	}
 	from := time.Now()
-	s0, err0 := readProc(srv.PID)
-	me0, _ := readProc(0)
+	s0, err0 := benchserver.ReadProc(srv.PID)
+	me0, _ := benchserver.ReadProc(0)
 	log.Info("measuring", "window", cfg.Duration)
 	if !sleepCtx(ctx, cfg.Duration) {
 		return res, ctx.Err()
 	}
-	s1, err1 := readProc(srv.PID)
-	me1, _ := readProc(0)
+	s1, err1 := benchserver.ReadProc(srv.PID)
+	me1, _ := benchserver.ReadProc(0)
 	to := time.Now()
 	res.WindowSeconds = to.Sub(from).Seconds()
 	if err0 == nil && err1 == nil && srv.PID != 0 {
@@ -229,8 +226,8 @@ func runBridge(ctx context.Context, log *slog.Logger, srv *server, cfg bridgeCon
 	})
 	res.Answer = summarize(answers)
 	res.AgentEvents = agentEvents(agents)
-	if srv.exited() {
-		return res, fmt.Errorf("the server exited during the run: %s", srv.logTail(2000))
+	if srv.proc.Exited() {
+		return res, fmt.Errorf("the server exited during the run: %s", srv.proc.LogTail(2000))
 	}
 	return res, nil
 }
@@ -264,42 +261,6 @@ func firstStream(e *rtpEnd, kind byte) (uint32, bool) {
 		}
 	}
 	return 0, false
-}
-
-// forEach runs fn(0..n-1) on workers goroutines and returns the first error.
-func forEach(ctx context.Context, n, workers int, fn func(i int) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	next := make(chan int)
-	var once sync.Once
-	var first error
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := fn(i); err != nil {
-					once.Do(func() { first = err; cancel() })
-				}
-			}
-		}()
-	}
-	for i := range n {
-		select {
-		case next <- i:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(next)
-	wg.Wait()
-	if first == nil && ctx.Err() != nil {
-		first = ctx.Err()
-	}
-	return first
 }
 
 // sleepCtx sleeps d, or less when ctx ends (then it returns false).

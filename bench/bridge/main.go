@@ -117,7 +117,7 @@ func run() int {
 				log.Warn("server stop", "err", err)
 			}
 			if *keep {
-				log.Info("server log kept", "path", srv.logPath)
+				log.Info("server log kept", "path", srv.proc.LogPath())
 			}
 		}()
 	}
@@ -143,7 +143,7 @@ func run() int {
 	if n := helloRetries.Load(); n > 0 {
 		fmt.Printf("note: %d agent hellos were refused as \"not an agent\" right after the user was created, and retried\n", n)
 	}
-	if n, sample := srv.logProblems(5); n > 0 {
+	if n, sample := srv.proc.LogProblems(5, 400); n > 0 {
 		fmt.Printf("server log: %d WARN/ERROR lines; first:\n", n)
 		for _, l := range sample {
 			fmt.Printf("  %s\n", l)

@@ -129,7 +129,7 @@ func TestAgainstBinary(t *testing.T) {
 	t.Run("bridge", func(t *testing.T) {
 		r, err := runBridge(ctx, log, srv, bridgeConfig{Calls: 3, Rate: 10, Warmup: time.Second, Duration: 2 * time.Second})
 		if err != nil {
-			t.Fatalf("%v\n%s", err, srv.logTail(3000))
+			t.Fatalf("%v\n%s", err, srv.proc.LogTail(3000))
 		}
 		if r.Bridged != 3 || r.Failed != 0 || r.EndedEarly != 0 {
 			t.Fatalf("bridged %d, failed %d, ended early %d; want 3, 0, 0: %v", r.Bridged, r.Failed, r.EndedEarly, r.Errors)
@@ -147,7 +147,7 @@ func TestAgainstBinary(t *testing.T) {
 	t.Run("softphone", func(t *testing.T) {
 		r, err := runSoftphone(ctx, log, srv, softConfig{Calls: 2, Talk: 200 * time.Millisecond})
 		if err != nil {
-			t.Fatalf("%v\n%s", err, srv.logTail(3000))
+			t.Fatalf("%v\n%s", err, srv.proc.LogTail(3000))
 		}
 		if len(r.Runs) != 2 {
 			t.Fatalf("%d series, want 2", len(r.Runs))

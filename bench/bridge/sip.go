@@ -16,6 +16,7 @@ import (
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 
+	"github.com/switchboard-cc/switchboard/bench/internal/benchserver"
 	"github.com/switchboard-cc/switchboard/internal/media"
 )
 
@@ -219,7 +220,7 @@ func (p *phone) call(ctx context.Context, server, number string, idx int) (*call
 	req := sip.NewRequest(sip.INVITE, uri)
 	req.SetTransport("UDP")
 	from := &sip.FromHeader{Address: sip.Uri{Scheme: "sip", User: fmt.Sprintf("+1555%07d", 1000000+idx), Host: "127.0.0.1"}, Params: sip.NewParams()}
-	from.Params.Add("tag", randomHex(8))
+	from.Params.Add("tag", benchserver.RandomHex(8))
 	req.AppendHeader(from)
 	req.AppendHeader(&sip.ToHeader{Address: uri, Params: sip.NewParams()})
 	req.AppendHeader(sip.NewHeader("Content-Type", "application/sdp"))

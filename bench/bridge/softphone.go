@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net"
-	"net/http"
 	"sync"
 	"time"
 
@@ -196,16 +195,11 @@ type softResult struct {
 
 func runSoftphone(ctx context.Context, log *slog.Logger, srv *server, cfg softConfig) (*softResult, error) {
 	res := &softResult{Mode: "softphone", Start: time.Now()}
-	ph, err := newPhone(log)
+	ph, c, err := prepare(ctx, log, srv)
 	if err != nil {
 		return nil, err
 	}
 	defer ph.close()
-	a := &api{base: srv.URL, token: srv.Token, hc: &http.Client{}}
-	c, err := setupCenter(ctx, a)
-	if err != nil {
-		return nil, fmt.Errorf("setup: %w", err)
-	}
 	tok, err := c.createAgent(ctx, "soft0", map[string]any{"autoAccept": false, "phoneType": "SOFT_PHONE"})
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)

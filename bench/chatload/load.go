@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/switchboard-cc/switchboard/bench/internal/benchapi"
+	"github.com/switchboard-cc/switchboard/bench/internal/benchserver"
 	"github.com/switchboard-cc/switchboard/internal/flow/flowtest"
 )
 
@@ -63,7 +64,7 @@ type Result struct {
 	ErrorSample   []string
 	ServerLogWarn int
 	ServerLogTail []string
-	ServerFinal   *procStat
+	ServerFinal   *benchserver.ProcStat
 }
 
 // SetupResult covers creating the instance, logging agents in and starting chats.
@@ -71,12 +72,12 @@ type SetupResult struct {
 	Agents        int
 	AgentsTime    time.Duration // create users + log in + WebSocket + Available
 	Requested     int
-	Connected     int           // chats whose contact reached an agent
-	Time          time.Duration // first chat started → last chat connected to its agent
-	Rate          float64       // Connected / Time
-	Latency       Percentiles   // StartChat request → the agent's contactConnected
-	Server        *procStat     // after setup
-	ServerCPUUsed time.Duration // during the chat starts
+	Connected     int                   // chats whose contact reached an agent
+	Time          time.Duration         // first chat started → last chat connected to its agent
+	Rate          float64               // Connected / Time
+	Latency       Percentiles           // StartChat request → the agent's contactConnected
+	Server        *benchserver.ProcStat // after setup
+	ServerCPUUsed time.Duration         // during the chat starts
 }
 
 // PhaseResult is one measured phase at one target rate.
@@ -244,12 +245,12 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for i, rate := range cfg.Rates {
 		profile := i == 0 && cfg.ProfileURL != "" && cfg.ProfileOut != ""
 		res.Phases = append(res.Phases, g.phase(ctx, ready, rate, profile))
-		if g.srv != nil && g.srv.exited() {
-			return res, fmt.Errorf("the server exited: %s", g.srv.logTail(2000))
+		if g.srv != nil && g.srv.proc.Exited() {
+			return res, fmt.Errorf("the server exited: %s", g.srv.proc.LogTail(2000))
 		}
 	}
 	if g.pid != 0 {
-		if p, err := readProc(g.pid); err == nil {
+		if p, err := benchserver.ReadProc(g.pid); err == nil {
 			res.ServerFinal = &p
 		}
 	}
@@ -258,7 +259,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res.ErrorSample = slices.Clone(g.errSample)
 	g.errMu.Unlock()
 	if g.srv != nil {
-		res.ServerLogWarn, res.ServerLogTail = g.srv.logProblems(10)
+		res.ServerLogWarn, res.ServerLogTail = g.srv.proc.LogProblems(10, 0)
 	}
 	return res, nil
 }
@@ -277,41 +278,15 @@ func (g *gen) api(ctx context.Context, method, path string, body any, want int, 
 }
 
 func (g *gen) call(ctx context.Context, method, url, hdr, val string, body any, want int, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, ok := body.([]byte)
-		if !ok {
-			var err error
-			if b, err = json.Marshal(body); err != nil {
-				return err
-			}
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
+	resp, err := benchapi.Do(ctx, g.http, benchapi.Request{Method: method, URL: url, Header: hdr, Value: val, Body: body})
 	if err != nil {
 		return err
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if hdr != "" {
-		req.Header.Set(hdr, val)
-	}
-	resp, err := g.http.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: status %d: %s", method, strings.TrimPrefix(url, g.base), resp.StatusCode, truncate(b, 300))
+	if resp.Code != want {
+		return fmt.Errorf("%s %s: status %d: %s", method, strings.TrimPrefix(url, g.base), resp.Code, truncate(resp.Body, 300))
 	}
 	if out != nil {
-		return json.Unmarshal(b, out)
+		return json.Unmarshal(resp.Body, out)
 	}
 	return nil
 }
@@ -327,27 +302,18 @@ func (g *gen) path(parts ...string) string {
 	return "/api/v1/instances/" + g.instanceID + "/" + strings.Join(parts, "/")
 }
 
-type idOnly struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
 const password = "chatload correct horse battery"
 
 // setupInstance creates the instance, its queue, routing profile, flow and
 // agents, and brings every agent online and Available.
 func (g *gen) setupInstance(ctx context.Context, res *Result) ([]*agent, error) {
-	var inst idOnly
-	if err := g.api(ctx, "POST", "/api/v1/instances", map[string]any{"alias": "chatload-" + randomHex(4)}, http.StatusCreated, &inst); err != nil {
+	var inst benchapi.IDName
+	if err := g.api(ctx, "POST", "/api/v1/instances", map[string]any{"alias": "chatload-" + benchserver.RandomHex(4)}, http.StatusCreated, &inst); err != nil {
 		return nil, err
 	}
 	g.instanceID = inst.ID
-	var days []map[string]string
-	for _, d := range []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"} {
-		days = append(days, map[string]string{"day": d, "start": "00:00", "end": "24:00"})
-	}
-	var hoo, q, rp, fl idOnly
-	if err := g.api(ctx, "POST", g.path("hours-of-operation"), map[string]any{"name": "24x7", "timeZone": "UTC", "config": days}, http.StatusCreated, &hoo); err != nil {
+	var hoo, q, rp, fl benchapi.IDName
+	if err := g.api(ctx, "POST", g.path("hours-of-operation"), map[string]any{"name": "24x7", "timeZone": "UTC", "config": benchapi.AllWeek()}, http.StatusCreated, &hoo); err != nil {
 		return nil, err
 	}
 	if err := g.api(ctx, "POST", g.path("queues"), map[string]any{"name": "Support", "hoursOfOperationId": hoo.ID}, http.StatusCreated, &q); err != nil {
@@ -358,18 +324,13 @@ func (g *gen) setupInstance(ctx context.Context, res *Result) ([]*agent, error) 
 		"mediaConcurrencies": []any{map[string]any{"channel": "CHAT", "concurrency": g.cfg.PerAgent}}}, http.StatusCreated, &rp); err != nil {
 		return nil, err
 	}
-	var sps struct{ Items []idOnly }
+	var sps struct{ Items []benchapi.IDName }
 	if err := g.api(ctx, "GET", g.path("security-profiles")+"?maxResults=1000", nil, http.StatusOK, &sps); err != nil {
 		return nil, err
 	}
-	sp := ""
-	for _, p := range sps.Items {
-		if p.Name == "Agent" {
-			sp = p.ID
-		}
-	}
-	if sp == "" {
-		return nil, errors.New("the instance has no Agent security profile")
+	sp, err := benchapi.AgentProfile(sps.Items)
+	if err != nil {
+		return nil, err
 	}
 	if err := g.api(ctx, "POST", g.path("flows"), map[string]any{"name": "Chat in", "type": "CONTACT_FLOW", "content": chatFlow(q.ID)}, http.StatusCreated, &fl); err != nil {
 		return nil, err
@@ -384,7 +345,7 @@ func (g *gen) setupInstance(ctx context.Context, res *Result) ([]*agent, error) 
 	t0 := time.Now()
 	g.logf("creating and logging in %d agents", g.cfg.Agents)
 	agents := make([]*agent, g.cfg.Agents)
-	err := forEach(ctx, g.cfg.Agents, 2, func(i int) error {
+	err = benchapi.ForEach(ctx, g.cfg.Agents, 2, func(i int) error {
 		name := fmt.Sprintf("agent%04d", i)
 		if err := g.api(ctx, "POST", g.path("users"), map[string]any{"username": name, "firstName": "Agent", "lastName": fmt.Sprint(i),
 			"securityProfileIds": []string{sp}, "routingProfileId": rp.ID, "autoAccept": true, "password": password},
@@ -415,34 +376,6 @@ func (g *gen) setupInstance(ctx context.Context, res *Result) ([]*agent, error) 
 	res.Setup.AgentsTime = time.Since(t0)
 	g.logf("%d agents Available in %v", len(agents), res.Setup.AgentsTime.Round(time.Millisecond))
 	return agents, nil
-}
-
-// forEach runs fn(0..n-1) on workers goroutines and returns the first error.
-func forEach(ctx context.Context, n, workers int, fn func(i int) error) error {
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if err := fn(i); err != nil {
-					cancel(err)
-				}
-			}
-		}()
-	}
-	for i := 0; i < n && ctx.Err() == nil; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return ctx.Err()
 }
 
 // chatFlow greets the customer and queues the chat.
@@ -638,9 +571,9 @@ func (g *gen) startChats(ctx context.Context, res *Result) []*chat {
 	n := g.cfg.Chats
 	res.Setup.Requested = n
 	chats := make([]*chat, n)
-	var before procStat
+	var before benchserver.ProcStat
 	if g.pid != 0 {
-		before, _ = readProc(g.pid)
+		before, _ = benchserver.ReadProc(g.pid)
 	}
 	g.logf("starting %d chats at %.0f/s", n, g.cfg.StartRate)
 	t0 := time.Now()
@@ -699,7 +632,7 @@ func (g *gen) startChats(ctx context.Context, res *Result) []*chat {
 	}
 	res.Setup.Latency = percentiles(lat)
 	if g.pid != 0 {
-		if after, err := readProc(g.pid); err == nil {
+		if after, err := benchserver.ReadProc(g.pid); err == nil {
 			res.Setup.Server = &after
 			res.Setup.ServerCPUUsed = after.CPU - before.CPU
 		}
@@ -899,16 +832,16 @@ func (g *gen) phase(ctx context.Context, chats []*chat, rate float64, profile bo
 		float64(len(chats))/rate, g.cfg.Warmup, g.cfg.Duration)
 	var skipped int64
 	var wg sync.WaitGroup
-	var srvFrom, cliFrom procStat
+	var srvFrom, cliFrom benchserver.ProcStat
 	var profErr chan error
 	sent, turn, sampled := 0, 0, false
 	for now := time.Now(); now.Before(p.to) && ctx.Err() == nil; now = time.Now() {
 		if !sampled && !now.Before(p.from) {
 			sampled = true
 			if g.pid != 0 {
-				srvFrom, _ = readProc(g.pid)
+				srvFrom, _ = benchserver.ReadProc(g.pid)
 			}
-			cliFrom, _ = readProc(os.Getpid())
+			cliFrom, _ = benchserver.ReadProc(os.Getpid())
 			if profile {
 				profErr = make(chan error, 1)
 				go func() { profErr <- g.cpuProfile(ctx, g.cfg.Duration) }()
@@ -932,11 +865,11 @@ func (g *gen) phase(ctx context.Context, chats []*chat, rate float64, profile bo
 		}
 		time.Sleep(time.Millisecond)
 	}
-	var srvTo, cliTo procStat
+	var srvTo, cliTo benchserver.ProcStat
 	if g.pid != 0 {
-		srvTo, _ = readProc(g.pid)
+		srvTo, _ = benchserver.ReadProc(g.pid)
 	}
-	cliTo, _ = readProc(os.Getpid())
+	cliTo, _ = benchserver.ReadProc(os.Getpid())
 	wg.Wait()
 	if profErr != nil {
 		if err := <-profErr; err != nil {

@@ -11,14 +11,15 @@
 package main
 
 import (
-	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"strings"
+
+	"github.com/switchboard-cc/switchboard/bench/internal/benchapi"
 )
 
 func main() {
@@ -31,18 +32,14 @@ func main() {
 	}
 	c := client{base: strings.TrimRight(*base, "/"), token: strings.TrimSpace(string(tok))}
 
-	var inst, hours, queue idOnly
+	var inst, hours, queue benchapi.IDName
 	c.post("/api/v1/instances", map[string]any{"alias": "voice-bench"}, &inst)
 	p := func(parts ...string) string { return "/api/v1/instances/" + inst.ID + "/" + strings.Join(parts, "/") }
-	var days []map[string]string
-	for _, d := range []string{"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"} {
-		days = append(days, map[string]string{"day": d, "start": "00:00", "end": "24:00"})
-	}
-	c.post(p("hours-of-operation"), map[string]any{"name": "24x7", "timeZone": "UTC", "config": days}, &hours)
+	c.post(p("hours-of-operation"), map[string]any{"name": "24x7", "timeZone": "UTC", "config": benchapi.AllWeek()}, &hours)
 	c.post(p("queues"), map[string]any{"name": "Bench", "hoursOfOperationId": hours.ID}, &queue)
 	c.post(p("trunks"), map[string]any{"name": "bench", "allowedSources": []string{"127.0.0.1/32"}}, nil)
-	for number, content := range map[string]map[string]any{"+15550900": ivr(), "+15550901": hold(queue.ID)} {
-		var f idOnly
+	for number, content := range map[string]map[string]any{"+15550900": ivr(), "+15550901": benchapi.HoldFlow(queue.ID)} {
+		var f benchapi.IDName
 		c.post(p("flows"), map[string]any{"name": "bench " + number, "type": "CONTACT_FLOW", "content": content}, &f)
 		c.post(p("flows", f.ID, "publish"), nil, nil)
 		c.post(p("phone-numbers"), map[string]any{"number": number, "flowId": f.ID}, nil)
@@ -67,47 +64,21 @@ func ivr() map[string]any {
 	}}
 }
 
-func hold(queueID string) map[string]any {
-	errs := []any{map[string]any{"NextAction": "end", "ErrorType": "NoMatchingError"}}
-	return map[string]any{"Version": "2019-10-30", "StartAction": "greet", "Actions": []any{
-		map[string]any{"Identifier": "greet", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": "Please hold."},
-			"Transitions": map[string]any{"NextAction": "set-queue", "Errors": errs}},
-		map[string]any{"Identifier": "set-queue", "Type": "UpdateContactTargetQueue", "Parameters": map[string]any{"QueueId": queueID},
-			"Transitions": map[string]any{"NextAction": "transfer", "Errors": errs}},
-		map[string]any{"Identifier": "transfer", "Type": "TransferContactToQueue", "Parameters": map[string]any{},
-			"Transitions": map[string]any{"Errors": errs}},
-		map[string]any{"Identifier": "end", "Type": "DisconnectParticipant", "Parameters": map[string]any{}, "Transitions": map[string]any{}},
-	}}
-}
-
-type idOnly struct {
-	ID string `json:"id"`
-}
-
+// client posts to the admin API and ends the command on the first failure:
+// a half-made setup is of no use to the benchmark scripts.
 type client struct{ base, token string }
 
 func (c client) post(path string, body, out any) {
-	b, err := json.Marshal(body)
+	resp, err := benchapi.Do(context.Background(), http.DefaultClient, benchapi.Request{Method: "POST", URL: c.base + path,
+		Header: "Authorization", Value: "Bearer " + c.token, Body: body})
 	if err != nil {
 		fail(err)
 	}
-	req, err := http.NewRequest("POST", c.base+path, bytes.NewReader(b))
-	if err != nil {
-		fail(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		fail(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode/100 != 2 {
-		fail(fmt.Errorf("POST %s: %s\n%s", path, resp.Status, raw))
+	if resp.Code/100 != 2 {
+		fail(fmt.Errorf("POST %s: %s\n%s", path, resp.Status, resp.Body))
 	}
 	if out != nil {
-		if err := json.Unmarshal(raw, out); err != nil {
+		if err := json.Unmarshal(resp.Body, out); err != nil {
 			fail(err)
 		}
 	}
