@@ -11,15 +11,29 @@ STATICCHECK_VERSION := v0.8.2
 export SWITCHBOARD_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export SWITCHBOARD_TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: build run test lint vet staticcheck unit e2e bench generate tools clean node-deps
+.PHONY: build run test lint vet staticcheck unit e2e bench generate tools clean node-deps web web-if-node web-test
 
+# build embeds the web console when it has been built (make web); without
+# it the binary serves a page saying how to build it.
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/switchboard
 
-run: build
+run: web-if-node build
 	$(BIN) serve --demo --log-format text
 
-test: tools vet staticcheck generate-check node-deps unit e2e
+test: tools vet staticcheck generate-check node-deps web web-test unit e2e
+
+# The web console (web/): React + TypeScript + Vite, built into web/dist/app
+# and embedded in the binary (web/embed.go).
+web:
+	npm ci --prefix web --no-audit --no-fund
+	npm run --prefix web build
+
+web-if-node:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) web; else echo "make: Node.js not found: the web console is not built (see README)"; fi
+
+web-test:
+	npm test --prefix web
 
 tools:
 	@test -x $(STATICCHECK) || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -60,4 +74,4 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 2s ./bench/...
 
 clean:
-	rm -rf bin data
+	rm -rf bin data web/dist/app

@@ -25,6 +25,7 @@ import (
 	"github.com/switchboard-cc/switchboard/internal/objectstore"
 	"github.com/switchboard-cc/switchboard/internal/store"
 	"github.com/switchboard-cc/switchboard/internal/testphone"
+	"github.com/switchboard-cc/switchboard/web"
 )
 
 // Check is a readiness probe of one dependency.
@@ -128,6 +129,16 @@ func New(o Options) *Server {
 	}
 	// The test softphone (internal/testphone): an agent page for e2e tests and the demo.
 	mux.Handle("GET /softphone/", http.StripPrefix("/softphone", testphone.Handler()))
+	// The web console (web/): every path nothing else claims.
+	console := web.Handler()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		console.ServeHTTP(w, r)
+	})
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{Registry: s.reg}))
