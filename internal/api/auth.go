@@ -21,11 +21,18 @@ const (
 	authAny                       // any valid key (the handler scopes the answer)
 )
 
-// Principal is who made a request.
+// Principal is who made a request: an API key, or a user's console
+// session (session.go).
 type Principal struct {
+	// KeyID is the API key's ID; empty for a console session.
 	KeyID string
 	// InstanceID is empty for a deployment-admin key.
 	InstanceID string
+	// UserID is the logged-in user of a console session; empty for a key.
+	UserID string
+	// Permissions are the session user's, from their security profiles;
+	// nil for an API key, which may do everything its scope allows.
+	Permissions []string
 }
 
 // Admin reports whether the principal may act on every instance.
@@ -38,12 +45,23 @@ func principalFrom(ctx context.Context) Principal {
 	return p
 }
 
+func withPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
 func (s *Server) authenticate(rt route, next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") == "" {
+			// No key: the console's session cookie, if any (session.go).
+			if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+				s.authenticateSession(rt, next, w, r, c.Value)
+				return
+			}
+		}
 		token, ok := bearerToken(r.Header.Get("Authorization"))
 		if !ok || !auth.ValidKeyShape(token) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
-			s.writeError(w, r, errStatus(http.StatusUnauthorized, "unauthenticated", "an API key is required: Authorization: Bearer <key>"))
+			s.writeError(w, r, errStatus(http.StatusUnauthorized, "unauthenticated", "an API key (Authorization: Bearer <key>) or a console session is required"))
 			return
 		}
 		k, err := s.st.APIKeyByHash(r.Context(), auth.HashAPIKey(token))
@@ -75,7 +93,7 @@ func (s *Server) authenticate(rt route, next http.HandlerFunc) http.HandlerFunc 
 				s.log.DebugContext(r.Context(), "touch api key", "err", err)
 			}
 		}
-		next(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+		next(w, r.WithContext(withPrincipal(r.Context(), p)))
 	}
 }
 

@@ -312,6 +312,10 @@ var happyPaths = []scenario{
 			`"agent":{"id":"{a.user}"`, `"afterContactWorkDurationSeconds":`}},
 	{name: "download a contact's call recording", method: "GET", path: "/api/v1/instances/{a}/contacts/{a.recorded}/recording", key: "a",
 		setup: seedRecording, status: 200, check: checkRecordingBody},
+	// The real-time view (realtime_test.go tests the stream; this is its one-shot JSON form).
+	{name: "a supervisor reads the real-time state once as JSON", method: "GET", path: "/api/v1/instances/{a}/realtime", key: "a",
+		header: map[string]string{"Accept": "application/json"}, status: 200,
+		want: []string{`"state":{"instanceId":"{a}"`, `"queues":[{"id":"q-1","name":"Billing"`, `"history":{"intervalSeconds":10`}},
 	// Agent login.
 	{name: "a user logs in with the instance alias, username and password", method: "POST", path: "/api/v1/auth/login",
 		setup: setAlicePassword, body: `{"instanceId":"{a.alias}","username":"alice","password":"correct horse battery"}`,
@@ -326,6 +330,15 @@ var happyPaths = []scenario{
 	{name: "a wrong password is refused like an unknown user", method: "POST", path: "/api/v1/auth/login",
 		body: `{"instanceId":"{a}","username":"alice","password":"not the password"}`, status: 401,
 		want: []string{"invalid instance, username or password"}},
+
+	// Console sessions (session_test.go tests them in depth).
+	{name: "a console login sets the session cookies", method: "POST", path: "/api/v1/auth/session",
+		setup: setAlicePassword, body: `{"instanceId":"{a.alias}","username":"alice","password":"correct horse battery"}`,
+		status: 200, want: []string{`"kind":"session"`, `"username":"alice"`, `"csrfToken":"`}, not: []string{"sbs_", "correct horse"}},
+	{name: "me describes an instance key", method: "GET", path: "/api/v1/auth/me", key: "a", status: 200,
+		want: []string{`"kind":"apiKey"`, `"admin":false`, `"id":"{a}"`, `"flows.publish"`}},
+	{name: "logout without a session clears the cookies", method: "POST", path: "/api/v1/auth/logout", status: 200,
+		want: []string{`"loggedOut":true`}},
 
 	// Security profiles.
 	{name: "create security profile sorts and deduplicates permissions", method: "POST", path: "/api/v1/instances/{a}/security-profiles", key: "a",
@@ -562,6 +575,13 @@ var happyPaths = []scenario{
 	{name: "publish flow with If-Match of the draft read", method: "POST", path: "/api/v1/instances/{a}/flows/{a.flow}/publish", key: "a",
 		setup: func(t *testing.T, f *fixture) { publish(t, f, "a.flow") }, header: map[string]string{"If-Match": `"2"`},
 		status: 200, want: []string{`"publishedVersion":2`}},
+	{name: "validate a flow document without storing it", method: "POST", path: "/api/v1/instances/{a}/flows/validate", key: "a",
+		body: `{"content":` + importableFlow + `}`, status: 200, want: []string{`"valid":true`, `"errors":[]`}},
+	{name: "validate a flow document lists what publishing would refuse", method: "POST", path: "/api/v1/instances/{a}/flows/validate", key: "a",
+		body:   `{"content":{"Version":"2019-10-30","StartAction":"x","Actions":[{"Identifier":"x","Type":"` + rejectMarker + `"}]}}`,
+		status: 200, want: []string{`"valid":false`, `"field":"Actions[0].Type"`}},
+	{name: "validate a flow without content", method: "POST", path: "/api/v1/instances/{a}/flows/validate", key: "a",
+		body: `{}`, status: 422, want: []string{`"field":"content"`}},
 	{name: "list flow versions newest first", method: "GET", path: "/api/v1/instances/{a}/flows/{a.flow}/versions", key: "a",
 		setup: func(t *testing.T, f *fixture) { publish(t, f, "a.flow"); publish(t, f, "a.flow") }, status: 200,
 		check: func(t *testing.T, f *fixture, r *response) {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"strconv"
 
@@ -18,6 +19,10 @@ func (s *Server) flowRoutes() []route {
 		{method: "POST", path: base + "/publish", op: "publishFlow", tag: "Flows",
 			summary: "Validate the draft and publish it as the next version (send If-Match to publish only what you read)",
 			auth:    authInstance, out: typeOf[core.Flow](), status: 200, handler: s.publishFlow},
+		{method: "POST", path: "/api/v1/instances/{instanceId}/flows/validate", op: "validateFlow", tag: "Flows",
+			summary: "Check a flow document as publishing would, without storing it (the designer's Validate)",
+			auth:    authInstance, in: typeOf[FlowValidation](), out: typeOf[FlowValidationResult](), status: 200,
+			handler: s.validateFlow},
 		{method: "GET", path: base + "/versions", op: "listFlowVersions", tag: "Flows", summary: "List a flow's published versions",
 			auth: authInstance, out: typeOf[ListResponse[core.FlowVersion]](), status: 200, handler: s.listFlowVersions},
 		{method: "GET", path: base + "/versions/{version}", op: "getFlowVersion", tag: "Flows", summary: "Get a published version with its content",
@@ -50,6 +55,43 @@ func (s *Server) publishFlow(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("ETag", etag(f.Version))
 	writeJSON(w, http.StatusOK, f)
+}
+
+// FlowValidation is a flow document to check.
+type FlowValidation struct {
+	// Content is the flow (Amazon Connect flow language, the current format).
+	Content json.RawMessage `json:"content"`
+}
+
+// FlowValidationResult lists what publishing the document would refuse;
+// Valid when there is nothing. Each error's field names the action
+// (actions[<Identifier>].<field>) when it is about one.
+type FlowValidationResult struct {
+	Valid  bool              `json:"valid"`
+	Errors []core.FieldError `json:"errors"`
+}
+
+func (s *Server) validateFlow(w http.ResponseWriter, r *http.Request) {
+	inst := r.PathValue("instanceId")
+	var in FlowValidation
+	if err := s.decode(w, r, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.st.GetInstance(r.Context(), inst); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(in.Content) == 0 || string(in.Content) == "null" {
+		s.writeError(w, r, &core.ValidationError{Errors: []core.FieldError{{Field: "content", Message: "is required"}}})
+		return
+	}
+	out := FlowValidationResult{Errors: []core.FieldError{}}
+	if s.flowCheck != nil {
+		out.Errors = append(out.Errors, s.flowCheck(r.Context(), inst, in.Content)...)
+	}
+	out.Valid = len(out.Errors) == 0
+	writeJSON(w, http.StatusOK, out)
 }
 
 func (s *Server) listFlowVersions(w http.ResponseWriter, r *http.Request) {

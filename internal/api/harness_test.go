@@ -92,6 +92,7 @@ func newTestEnv(t *testing.T, st *store.Store) *testEnv {
 		Chats:        fakeChats,
 		Contacts:     e.contacts,
 		Recordings:   recordings,
+		Realtime:     &fakeRealtime{state: RealtimeState{Queues: []RealtimeQueue{{ID: "q-1", Name: "Billing", Open: true}}}},
 	})
 	e.admin, e.adminID = newKey(t, st, "", "deployment admin")
 	return e

@@ -1,12 +1,10 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/agent"
-	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
 type loginInput struct {
@@ -31,9 +29,11 @@ func (s *Server) loginRoutes() []route {
 	if s.agentAuth == nil && s.st != nil {
 		s.agentAuth = agent.NewAuthenticator(s.st.Users, agent.AuthConfig{})
 	}
-	return []route{{method: "POST", path: "/api/v1/auth/login", op: "login", tag: "Agents",
+	rs := []route{{method: "POST", path: "/api/v1/auth/login", op: "login", tag: "Agents",
 		summary: "Log a user in with username and password; the token opens the agent WebSocket (docs/agent-api.md)",
 		auth:    authNone, in: typeOf[loginInput](), out: typeOf[LoginResponse](), status: 200, handler: s.login}}
+	// The web console's cookie sessions (session.go) share the authenticator.
+	return append(rs, s.sessionRoutes()...)
 }
 
 // AgentAuth is the authenticator behind the login route, whose sessions
@@ -43,28 +43,8 @@ func (s *Server) AgentAuth() *agent.Authenticator { return s.agentAuth }
 var errBadLogin = errStatus(http.StatusUnauthorized, "unauthenticated", "invalid instance, username or password")
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
-	var in loginInput
-	if err := s.decode(w, r, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	inst, err := s.st.GetInstance(ctx, in.InstanceID)
-	if errors.Is(err, store.ErrNotFound) {
-		inst, err = s.st.GetInstanceByAlias(ctx, in.InstanceID)
-	}
-	if errors.Is(err, store.ErrNotFound) || (err == nil && in.InstanceID == "") {
-		s.writeError(w, r, errBadLogin)
-		return
-	} else if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	tok, sess, err := s.agentAuth.Login(ctx, inst.ID, in.Username, in.Password)
-	if errors.Is(err, agent.ErrBadCredentials) {
-		s.writeError(w, r, errBadLogin)
-		return
-	} else if err != nil {
+	tok, sess, _, err := s.checkLogin(r, w)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

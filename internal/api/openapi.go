@@ -40,7 +40,8 @@ func (s *Server) OpenAPI() ([]byte, error) {
 			Title:   "Switchboard API",
 			Version: "1",
 			Description: "The native REST API of Switchboard, an open-source contact center. " +
-				"Authenticate with an API key: Authorization: Bearer <key>. Errors are RFC 9457 problem+json documents " +
+				"Authenticate with an API key: Authorization: Bearer <key>, or (the web console) with the sb_session cookie " +
+				"of POST /api/v1/auth/session plus an X-CSRF-Token header on unsafe requests. Errors are RFC 9457 problem+json documents " +
 				"whose errors[] name each field at fault. Resources of another instance are answered 404.",
 		},
 		Paths: openapi3.NewPaths(),
@@ -48,6 +49,8 @@ func (s *Server) OpenAPI() ([]byte, error) {
 			Schemas: openapi3.Schemas{},
 			SecuritySchemes: openapi3.SecuritySchemes{
 				"apiKey": {Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer")},
+				"sessionCookie": {Value: openapi3.NewSecurityScheme().WithType("apiKey").WithIn("cookie").WithName(sessionCookie).
+					WithDescription("A console session (POST /api/v1/auth/session); unsafe requests also need X-CSRF-Token")},
 			},
 			Responses: openapi3.ResponseBodies{},
 		},
@@ -66,6 +69,9 @@ func (s *Server) OpenAPI() ([]byte, error) {
 		op.OperationID, op.Summary, op.Tags = rt.op, rt.summary, []string{rt.tag}
 		if rt.auth != authNone {
 			op.Security = &openapi3.SecurityRequirements{{"apiKey": []string{}}}
+			if rt.auth != authAdmin {
+				*op.Security = append(*op.Security, openapi3.SecurityRequirement{"sessionCookie": []string{}})
+			}
 		}
 		for _, m := range pathParamRE.FindAllStringSubmatch(rt.path, -1) {
 			op.AddParameter(openapi3.NewPathParameter(m[1]).WithSchema(openapi3.NewStringSchema()))

@@ -63,6 +63,7 @@ func (s *Server) apiRoutes() []route {
 	rs = append(rs, s.webhookRoutes()...)
 	rs = append(rs, s.contactRoutes()...)
 	rs = append(rs, s.recordingRoutes()...)
+	rs = append(rs, s.realtimeRoutes()...)
 	rs = append(rs, s.loginRoutes()...)
 	return rs
 }

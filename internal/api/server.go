@@ -64,6 +64,9 @@ type Options struct {
 	// Recordings holds call recordings (GET .../contacts/{id}/recording);
 	// nil: that route answers 404.
 	Recordings objectstore.Store
+	// Realtime serves the supervisor's real-time view (GET .../realtime);
+	// nil: that route answers 503.
+	Realtime Realtime
 }
 
 // Server is the HTTP front of the API.
@@ -83,6 +86,7 @@ type Server struct {
 	// transcripts is never nil on a Server built by New.
 	transcripts ChatTranscripts
 	recordings  objectstore.Store
+	realtime    Realtime
 	draining    atomic.Bool
 
 	reqs     *prometheus.CounterVec
@@ -105,7 +109,7 @@ func New(o Options) *Server {
 	}
 	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version,
 		flowCheck: o.FlowCheck, agentAuth: o.AgentAuth, chats: o.Chats, contacts: o.Contacts, transcripts: o.Transcripts,
-		recordings: o.Recordings}
+		recordings: o.Recordings, realtime: o.Realtime}
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "switchboard_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})

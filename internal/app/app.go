@@ -85,7 +85,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		Checks:    map[string]api.Check{"store": a.Store.Ping, "bus": a.Bus.Ready, "contact center": a.cc.ready},
 		FlowCheck: api.CheckFlow,
 		AgentAuth: a.cc.auth, Handlers: a.cc.handlers(), Chats: a.cc, Contacts: a.cc.contacts,
-		Recordings: recordings,
+		Recordings: recordings, Realtime: a.cc.realtime,
 	})
 	a.ln, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -60,6 +60,8 @@ type contactCenter struct {
 	queueFlows queueFlows // customer queue flows of waiting contacts (queueflow.go)
 
 	voice *voiceChannel // nil with --sip off (voice.go)
+
+	realtime *realtimeView // the supervisor's view (realtime.go)
 }
 
 // instanceCC is one instance's router and agent hub.
@@ -90,6 +92,7 @@ func newContactCenter(a *App) (*contactCenter, error) {
 	a.Store.OnChange(cc.storeChanged)
 	cc.agentEvents = newAgentEvents(a.Bus, a.log)
 	cc.auth = agent.NewAuthenticator(a.Store.Users, agent.AuthConfig{Store: a.Store, Logger: a.log})
+	cc.realtime = newRealtimeView(cc)
 	if cc.voice, err = newVoiceChannel(cc, a.cfg, a.reg); err != nil {
 		return nil, fmt.Errorf("voice: %w", err)
 	}
@@ -131,6 +134,7 @@ func (cc *contactCenter) roles() []role {
 		{"agent sessions", cc.auth.Run},
 		{"agent events", cc.agentEvents.Run},
 		{"routers", cc.run},
+		{"queue depth history", cc.realtime.run},
 	}
 }
 

@@ -1,0 +1,218 @@
+// The admin console's kinds of resource: for each, its table columns and
+// form schema (field names are the API's JSON fields: see
+// internal/api/openapi.json).
+
+import { Alert, Anchor, Badge, Code, CopyButton, Button, Stack, Text } from '@mantine/core';
+import { Link } from 'react-router-dom';
+import type { Values } from './form';
+import type { KindSpec } from './ResourcePage';
+import { FlowExportButton, FlowImportButton, PromptAudio } from './extras';
+
+const nameCol = { key: 'name', label: 'Name' };
+const descCol = { key: 'description', label: 'Description' };
+const name = { name: 'name', label: 'Name', required: true };
+const description = { name: 'description', label: 'Description', type: 'textarea' as const };
+
+const routingProfileChannels = ['VOICE', 'CHAT'];
+
+interface RoutingQueue {
+  queueId: string;
+  channel: string;
+  priority: number;
+  delaySeconds: number;
+}
+interface Concurrency {
+  channel: string;
+  concurrency: number;
+}
+
+export const kinds: KindSpec[] = [
+  {
+    key: 'instances', title: 'Instances', one: 'instance', path: '/api/v1/instances', scope: 'deployment',
+    columns: [{ key: 'alias', label: 'Alias' }, { key: 'id', label: 'ID' }, descCol],
+    fields: [{ name: 'alias', label: 'Alias', required: true }, description],
+    toBody: (v, o) => ({ alias: v.alias, description: v.description, ...(o ? { version: o.version } : {}) }),
+  },
+  {
+    key: 'phone-numbers', title: 'Phone numbers', one: 'phone number', path: 'phone-numbers', perm: 'numbers.read', editPerm: 'numbers.edit',
+    columns: [{ key: 'number', label: 'Number' }, descCol],
+    fields: [
+      { name: 'number', label: 'Number', required: true, placeholder: '+15550100', description: 'E.164' },
+      description,
+      { name: 'flowId', label: 'Flow', type: 'select', ref: { path: 'flows' } },
+    ],
+  },
+  {
+    key: 'trunks', title: 'Trunks', one: 'trunk', path: 'trunks', perm: 'numbers.read', editPerm: 'numbers.edit',
+    columns: [nameCol, { key: 'transport', label: 'Transport' }, { key: 'allowedSources', label: 'Sources', render: (t) => ((t.allowedSources as string[]) ?? []).join(', ') }],
+    defaults: { transport: 'udp', callerIdPolicy: 'passthrough' },
+    fields: [
+      name, description,
+      { name: 'allowedSources', label: 'Allowed sources', type: 'list', description: 'IP addresses or CIDRs the carrier sends from' },
+      { name: 'username', label: 'Digest username' },
+      { name: 'password', label: 'Digest password', type: 'password', writeOnly: true },
+      { name: 'realm', label: 'Realm' },
+      { name: 'outboundProxy', label: 'Outbound proxy', placeholder: 'sip:carrier.example.com' },
+      { name: 'transport', label: 'Transport', type: 'select', required: true, options: ['udp', 'tcp', 'tls'].map((v) => ({ value: v, label: v })) },
+      { name: 'callerIdPolicy', label: 'Caller ID policy', type: 'select', required: true,
+        options: ['passthrough', 'number', 'anonymous'].map((v) => ({ value: v, label: v })) },
+      { name: 'defaultCallerId', label: 'Default caller ID' },
+      { name: 'codecs', label: 'Codecs', type: 'list' },
+    ],
+  },
+  {
+    key: 'queues', title: 'Queues', one: 'queue', path: 'queues', perm: 'routing.read', editPerm: 'routing.edit',
+    columns: [nameCol, { key: 'maxContacts', label: 'Max contacts' }, { key: 'status', label: 'Status', render: (q) => <Badge variant="light" color={q.status === 'DISABLED' ? 'gray' : 'teal'}>{String(q.status)}</Badge> }],
+    defaults: { status: 'ENABLED', maxContacts: 0 },
+    fields: [
+      name, description,
+      { name: 'hoursOfOperationId', label: 'Hours of operation', type: 'select', required: true, ref: { path: 'hours-of-operation' } },
+      { name: 'maxContacts', label: 'Max contacts', type: 'number', description: '0: no limit' },
+      { name: 'status', label: 'Status', type: 'select', required: true, options: ['ENABLED', 'DISABLED'].map((v) => ({ value: v, label: v })) },
+    ],
+  },
+  {
+    key: 'routing-profiles', title: 'Routing profiles', one: 'routing profile', path: 'routing-profiles', perm: 'routing.read', editPerm: 'routing.edit',
+    columns: [nameCol, { key: 'queues', label: 'Queues', render: (r) => new Set(((r.queues as RoutingQueue[]) ?? []).map((q) => q.queueId)).size }],
+    defaults: { queueIds: [], voiceConcurrency: 1, chatConcurrency: 0 },
+    fields: [
+      name, description,
+      { name: 'queueIds', label: 'Queues', type: 'multiselect', ref: { path: 'queues' }, description: 'Agents get contacts of these queues' },
+      { name: 'voiceConcurrency', label: 'Voice contacts at once', type: 'number', description: '0 or 1' },
+      { name: 'chatConcurrency', label: 'Chats at once', type: 'number' },
+      { name: 'defaultOutboundQueueId', label: 'Default outbound queue', type: 'select', ref: { path: 'queues' } },
+    ],
+    fromItem: (r) => {
+      const conc = (ch: string) => ((r.mediaConcurrencies as Concurrency[]) ?? []).find((c) => c.channel === ch)?.concurrency ?? 0;
+      return { ...r, queueIds: [...new Set(((r.queues as RoutingQueue[]) ?? []).map((q) => q.queueId))], voiceConcurrency: conc('VOICE'), chatConcurrency: conc('CHAT') };
+    },
+    toBody: (v, o) => routingProfileBody(v, o),
+  },
+  {
+    key: 'users', title: 'Users', one: 'user', path: 'users', perm: 'users.read', editPerm: 'users.edit',
+    columns: [{ key: 'username', label: 'Username' }, { key: 'name', label: 'Name', render: (u) => [u.firstName, u.lastName].filter(Boolean).join(' ') }, { key: 'email', label: 'Email' }],
+    defaults: { phoneType: 'SOFT_PHONE', securityProfileIds: [], autoAccept: false, afterContactWorkTimeoutSeconds: 0 },
+    fields: [
+      { name: 'username', label: 'Username', required: true },
+      { name: 'password', label: 'Password', type: 'password', writeOnly: true },
+      { name: 'firstName', label: 'First name' },
+      { name: 'lastName', label: 'Last name' },
+      { name: 'email', label: 'Email' },
+      { name: 'securityProfileIds', label: 'Security profiles', type: 'multiselect', ref: { path: 'security-profiles' } },
+      { name: 'routingProfileId', label: 'Routing profile', type: 'select', ref: { path: 'routing-profiles' } },
+      { name: 'phoneType', label: 'Phone', type: 'select', required: true, options: [{ value: 'SOFT_PHONE', label: 'Softphone (browser)' }, { value: 'DESK_PHONE', label: 'Desk phone' }] },
+      { name: 'deskPhoneNumber', label: 'Desk phone number', showIf: (v) => v.phoneType === 'DESK_PHONE' },
+      { name: 'autoAccept', label: 'Accept contacts automatically', type: 'checkbox' },
+      { name: 'afterContactWorkTimeoutSeconds', label: 'After-contact work limit (seconds)', type: 'number', description: '0: no limit' },
+    ],
+  },
+  {
+    key: 'hours', title: 'Hours of operation', one: 'hours of operation', path: 'hours-of-operation', perm: 'routing.read', editPerm: 'routing.edit',
+    columns: [nameCol, { key: 'timeZone', label: 'Time zone' }, descCol],
+    defaults: {
+      timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC',
+      config: ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY'].map((day) => ({ day, start: '09:00', end: '17:00' })),
+      overrides: [],
+    },
+    fields: [
+      name, description,
+      { name: 'timeZone', label: 'Time zone', required: true, placeholder: 'Europe/Paris' },
+      { name: 'config', label: 'Weekly hours', type: 'week' },
+      { name: 'overrides', label: 'Holidays', type: 'holidays' },
+    ],
+  },
+  {
+    key: 'prompts', title: 'Prompts', one: 'prompt', path: 'prompts', perm: 'prompts.read', editPerm: 'prompts.edit',
+    columns: [nameCol, descCol, { key: 'audio', label: 'Audio', render: (p) => { const a = p.audio as { durationMs?: number } | undefined; return a ? `${((a.durationMs ?? 0) / 1000).toFixed(1)} s` : '—'; } }],
+    fields: [name, description],
+    editorExtra: (item, ctx) => <PromptAudio key={String(item.id)} prompt={item} ctx={ctx} />,
+  },
+  {
+    key: 'functions', title: 'Functions', one: 'function', path: 'functions', perm: 'functions.read', editPerm: 'functions.edit',
+    columns: [nameCol, { key: 'url', label: 'URL' }],
+    defaults: { timeoutSeconds: 3, internal: false },
+    fields: [
+      name, description,
+      { name: 'url', label: 'URL', required: true, placeholder: 'https://crm.example.com/lookup' },
+      { name: 'timeoutSeconds', label: 'Timeout (seconds)', type: 'number' },
+      { name: 'secret', label: 'Signing secret', type: 'password', writeOnly: true },
+      { name: 'internal', label: 'Internal (may reach private addresses; deployment admins only)', type: 'checkbox' },
+    ],
+  },
+  {
+    key: 'quick-connects', title: 'Quick connects', one: 'quick connect', path: 'quick-connects', perm: 'routing.read', editPerm: 'routing.edit',
+    columns: [nameCol, { key: 'type', label: 'Type' }],
+    defaults: { type: 'QUEUE' },
+    fields: [
+      name, description,
+      { name: 'type', label: 'Type', type: 'select', required: true, options: [{ value: 'QUEUE', label: 'Queue' }, { value: 'USER', label: 'Agent' }, { value: 'PHONE_NUMBER', label: 'Phone number' }] },
+      { name: 'queueId', label: 'Queue', type: 'select', ref: { path: 'queues' }, showIf: (v) => v.type === 'QUEUE' },
+      { name: 'userId', label: 'Agent', type: 'select', ref: { path: 'users', label: 'username' }, showIf: (v) => v.type === 'USER' },
+      { name: 'phoneNumber', label: 'Phone number', showIf: (v) => v.type === 'PHONE_NUMBER' },
+      { name: 'flowId', label: 'Transfer flow', type: 'select', ref: { path: 'flows' } },
+    ],
+    toBody: (v, o) => {
+      const b: Values = { ...(o ?? {}), ...v };
+      if (b.type !== 'QUEUE') delete b.queueId;
+      if (b.type !== 'USER') delete b.userId;
+      if (b.type !== 'PHONE_NUMBER') delete b.phoneNumber;
+      return JSON.parse(JSON.stringify(b)) as Values;
+    },
+  },
+  {
+    key: 'api-keys', title: 'API keys', one: 'API key', path: 'api-keys', perm: 'apikeys.edit', editPerm: 'apikeys.edit', noEdit: true,
+    columns: [nameCol, { key: 'prefix', label: 'Prefix' }, { key: 'lastUsedAt', label: 'Last used', render: (k) => (k.lastUsedAt ? new Date(String(k.lastUsedAt)).toLocaleString() : 'never') },
+      { key: 'expiresAt', label: 'Expires', render: (k) => (k.expiresAt ? new Date(String(k.expiresAt)).toLocaleDateString() : 'never') }],
+    fields: [name, description, { name: 'expiresAt', label: 'Expires at', placeholder: '2027-01-01T00:00:00Z', description: 'RFC 3339; empty: never' }],
+    toBody: (v) => JSON.parse(JSON.stringify({ name: v.name, description: v.description || undefined, expiresAt: v.expiresAt || undefined })) as Values,
+    afterCreate: (k) => (
+      <Alert color="teal" title="Copy the key now: it is not shown again" data-testid="created-key">
+        <Stack gap="xs">
+          <Code block>{String(k.key)}</Code>
+          <CopyButton value={String(k.key)}>{({ copied, copy }) => <Button size="xs" onClick={copy}>{copied ? 'Copied' : 'Copy'}</Button>}</CopyButton>
+        </Stack>
+      </Alert>
+    ),
+  },
+  {
+    key: 'flows', title: 'Flows', one: 'flow', path: 'flows', perm: 'flows.read', editPerm: 'flows.edit',
+    columns: [
+      { key: 'name', label: 'Name', render: (f) => (
+        <Anchor component={Link} to={`/admin/flows/${encodeURIComponent(String(f.id))}/design?instance=${encodeURIComponent(String(f.instanceId))}`}
+          data-testid={`design-${String(f.name)}`}>{String(f.name)}</Anchor>) },
+      { key: 'type', label: 'Type' },
+      { key: 'publishedVersion', label: 'Published', render: (f) => (f.publishedVersion ? <Badge variant="light">v{String(f.publishedVersion)}</Badge> : <Text size="sm" c="dimmed">draft</Text>) },
+    ],
+    defaults: { type: 'CONTACT_FLOW', content: { Version: '2019-10-30', StartAction: 'end', Actions: [{ Identifier: 'end', Type: 'DisconnectParticipant', Parameters: {}, Transitions: {} }] } },
+    fields: [
+      name, description,
+      { name: 'type', label: 'Type', type: 'select', required: true,
+        options: ['CONTACT_FLOW', 'CUSTOMER_QUEUE', 'CUSTOMER_HOLD', 'CUSTOMER_WHISPER', 'AGENT_HOLD', 'AGENT_WHISPER', 'OUTBOUND_WHISPER', 'AGENT_TRANSFER', 'QUEUE_TRANSFER', 'FLOW_MODULE'].map((v) => ({ value: v, label: v })) },
+    ],
+    toolbar: (ctx) => <FlowImportButton ctx={ctx} />,
+    rowActions: (f, ctx) => <FlowExportButton flow={f} ctx={ctx} />,
+  },
+];
+
+// routingProfileBody turns the form's queue list and concurrencies into the
+// API's queues[] (one entry per queue and channel the profile takes, keeping
+// the priority and delay of entries that stay) and mediaConcurrencies[].
+export function routingProfileBody(v: Values, o: Values | undefined): Values {
+  const conc: Record<string, number> = { VOICE: Number(v.voiceConcurrency ?? 0), CHAT: Number(v.chatConcurrency ?? 0) };
+  const channels = routingProfileChannels.filter((c) => conc[c] > 0);
+  const old = ((o?.queues as RoutingQueue[]) ?? []);
+  const queues = ((v.queueIds as string[]) ?? []).flatMap((queueId) =>
+    channels.map((channel) => old.find((q) => q.queueId === queueId && q.channel === channel) ?? { queueId, channel, priority: 1, delaySeconds: 0 }),
+  );
+  const b: Values = { ...(o ?? {}), ...v, queues, mediaConcurrencies: channels.map((channel) => ({ channel, concurrency: conc[channel] })) };
+  delete b.queueIds;
+  delete b.voiceConcurrency;
+  delete b.chatConcurrency;
+  if (!b.defaultOutboundQueueId) delete b.defaultOutboundQueueId;
+  return b;
+}
+
+// kindArea is the permission to see a kind's page.
+export function kindPerm(k: KindSpec): string | undefined {
+  return k.perm;
+}
