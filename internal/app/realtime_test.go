@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -100,5 +101,40 @@ func TestDepthHistoryKeepsTheLastHour(t *testing.T) {
 	}
 	if got := trimHistory(h, now); len(got) != 61 {
 		t.Errorf("trimming again dropped samples: %d", len(got))
+	}
+}
+
+// BenchmarkRealtimeState is the cost of one supervisor snapshot (the SSE
+// stream builds one per change, at most every second) for a large instance:
+// 50 queues, 1,000 agents (half on a contact), 5,000 contacts waiting.
+func BenchmarkRealtimeState(b *testing.B) {
+	now := time.Now()
+	snap := routing.Snapshot{Time: now}
+	names := &realtimeNames{queues: map[string]string{}, users: map[string]realtimeUser{}}
+	for i := range 50 {
+		id := fmt.Sprintf("q-%02d", i)
+		snap.Queues = append(snap.Queues, routing.Queue{ID: id})
+		names.queues[id] = "Queue " + id
+	}
+	for i := range 1000 {
+		a := routing.AgentSnapshot{Agent: routing.Agent{ID: fmt.Sprintf("a-%04d", i)}, Status: routing.StatusAvailable, StatusSince: now}
+		if i%2 == 0 {
+			a.Slots = []routing.SlotSnapshot{{ContactID: fmt.Sprintf("busy-%d", i), Channel: "VOICE", QueueID: "q-01",
+				State: routing.SlotConnected, Since: now}}
+		}
+		snap.Agents = append(snap.Agents, a)
+		names.users[a.ID] = realtimeUser{username: a.ID, name: "Agent " + a.ID}
+	}
+	for i := range 5000 {
+		snap.Contacts = append(snap.Contacts, routing.ContactSnapshot{Contact: routing.Contact{ID: fmt.Sprintf("c-%d", i),
+			Channel: "VOICE", QueueID: fmt.Sprintf("q-%02d", i%50), EnqueuedAt: now.Add(-time.Duration(i) * time.Second)},
+			State: routing.ContactWaiting})
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		st := realtimeState("i", snap, names, now)
+		if len(st.Agents) != 1000 || st.Queues[0].Waiting != 100 {
+			b.Fatalf("state: %d agents, %d waiting", len(st.Agents), st.Queues[0].Waiting)
+		}
 	}
 }
