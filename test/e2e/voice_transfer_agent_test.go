@@ -488,7 +488,7 @@ func TestVoiceAgentTransfer(t *testing.T) {
 			Timeout: 60 * time.Second, ExtraArgs: []string{"-rtp_echo"}, Replace: map[string]string{
 				`<pause milliseconds="3000" />`:                               `<pause milliseconds="6000" />`,
 				`<exec play_pcap_audio="/usr/share/sip-tester/g711a.pcap" />`: `<log message="echoing" />`}})
-		far.WaitListening(5 * time.Second)
+		far.WaitListening(0)
 		caller, c1, tA := takeCall(t, "xfernumber")
 		sleepUntil(tA.Add(3 * time.Second))
 

@@ -349,11 +349,13 @@ func StartSipp(ctx context.Context, t testing.TB, o SippOptions) *Sipp {
 // WaitListening waits until sipp has bound its SIP port (UDP for "u1",
 // TCP for "t1"), for a UAS started with StartSipp, by probing the port:
 // once our own bind fails, sipp holds it. It fails the test after
-// timeout (default 5 s when 0).
+// timeout (default 20 s when 0).
 func (s *Sipp) WaitListening(timeout time.Duration) {
 	s.t.Helper()
 	if timeout == 0 {
-		timeout = 5 * time.Second
+		// sipp starts in milliseconds, but on a loaded 2-core machine
+		// (parallel tests, -race) it has taken more than 5 s.
+		timeout = 20 * time.Second
 	}
 	deadline := time.Now().Add(timeout)
 	for {
