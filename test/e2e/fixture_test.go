@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -637,4 +638,48 @@ func (es *eventStream) awaitType(ctx context.Context, t *testing.T, contactID st
 	}); err != nil {
 		t.Fatalf("stream %s: no %s for contact %s; got %v (last read error: %v)", es.stream, typ, contactID, es.types(contactID), lastErr)
 	}
+}
+
+// voiceQueueCenter creates an instance (alias) for agent-voice tests: a 24x7
+// queue "Support", a "Voice" routing profile taking one VOICE contact at a
+// time from it, a trunk "local" admitting 127.0.0.1 (with its outbound
+// proxy when proxy is set), and number, whose flow says "Please hold." and
+// queues the call. Agents are added with addAgent.
+func voiceQueueCenter(t *testing.T, c *client, s *e2etest.Server, alias, number, proxy string) (*voiceCenter, *chatCenter) {
+	t.Helper()
+	vc := &voiceCenter{SIP: s.SIPAddr(20 * time.Second)}
+	c.call(t, "POST", "/api/v1/instances", map[string]any{"alias": alias}, http.StatusCreated, &vc.Inst)
+	id := vc.Inst.ID
+	var hoo core.HoursOfOperation
+	c.call(t, "POST", instancePath(id, "hours-of-operation"), alwaysOpen("24x7"), http.StatusCreated, &hoo)
+	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Support", "hoursOfOperationId": hoo.ID},
+		http.StatusCreated, &vc.Queue)
+	cc := &chatCenter{Inst: vc.Inst, Queue: vc.Queue}
+	c.call(t, "POST", instancePath(id, "routing-profiles"), map[string]any{"name": "Voice",
+		"queues":             []any{map[string]any{"queueId": vc.Queue.ID, "channel": "VOICE", "priority": 1}},
+		"mediaConcurrencies": []any{map[string]any{"channel": "VOICE", "concurrency": 1}}},
+		http.StatusCreated, &cc.Profile)
+	trunk := map[string]any{"name": "local", "allowedSources": []string{"127.0.0.1/32"}}
+	if proxy != "" {
+		trunk["outboundProxy"] = proxy
+	}
+	c.call(t, "POST", instancePath(id, "trunks"), trunk, http.StatusCreated, nil)
+	fl := publishFlow(t, c, id, "Queue "+number, holdFlow(vc.Queue.ID))
+	c.call(t, "POST", instancePath(id, "phone-numbers"), map[string]any{"number": number, "flowId": fl.ID},
+		http.StatusCreated, nil)
+	return vc, cc
+}
+
+// addAgent creates an agent of cc's instance on its routing profile, with
+// the Agent security profile, agentPassword and the user fields given
+// (username at least), and adds its login to cc.Agents.
+func addAgent(t *testing.T, c *client, cc *chatCenter, fields map[string]any) core.User {
+	t.Helper()
+	body := map[string]any{"securityProfileIds": []string{agentSecurityProfile(t, c, cc.Inst.ID)},
+		"routingProfileId": cc.Profile.ID, "password": agentPassword}
+	maps.Copy(body, fields)
+	var u core.User
+	c.call(t, "POST", instancePath(cc.Inst.ID, "users"), body, http.StatusCreated, &u)
+	cc.Agents = append(cc.Agents, agentLogin{Username: u.Username, Password: agentPassword, UserID: u.ID})
+	return u
 }

@@ -21,7 +21,6 @@ import (
 	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/contact"
-	"github.com/switchboard-cc/switchboard/internal/core"
 	"github.com/switchboard-cc/switchboard/test/e2e/e2etest"
 	"github.com/switchboard-cc/switchboard/test/e2e/voicepeer"
 )
@@ -36,35 +35,12 @@ const deskNumber = "+15550181"
 // the agent's login in a chatCenter (for agentWS).
 func setupDeskPhoneCenter(t *testing.T, c *client, s *e2etest.Server, deskURI string) (*voiceCenter, *chatCenter) {
 	t.Helper()
-	vc := &voiceCenter{SIP: s.SIPAddr(20 * time.Second)}
-	c.call(t, "POST", "/api/v1/instances", map[string]any{"alias": "voice-desk-e2e"}, http.StatusCreated, &vc.Inst)
-	id := vc.Inst.ID
-	var hoo core.HoursOfOperation
-	c.call(t, "POST", instancePath(id, "hours-of-operation"), alwaysOpen("24x7"), http.StatusCreated, &hoo)
-	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Support", "hoursOfOperationId": hoo.ID},
-		http.StatusCreated, &vc.Queue)
-	cc := &chatCenter{Inst: vc.Inst, Queue: vc.Queue}
-	c.call(t, "POST", instancePath(id, "routing-profiles"), map[string]any{"name": "Voice",
-		"queues":             []any{map[string]any{"queueId": vc.Queue.ID, "channel": "VOICE", "priority": 1}},
-		"mediaConcurrencies": []any{map[string]any{"channel": "VOICE", "concurrency": 1}}},
-		http.StatusCreated, &cc.Profile)
-	sp := agentSecurityProfile(t, c, id)
-	var user core.User
-	c.call(t, "POST", instancePath(id, "users"), map[string]any{"username": "desk0", "firstName": "Desk",
-		"securityProfileIds": []string{sp}, "routingProfileId": cc.Profile.ID, "autoAccept": true,
-		"phoneType": "DESK_PHONE", "deskPhoneNumber": deskURI, "password": agentPassword}, http.StatusCreated, &user)
+	vc, cc := voiceQueueCenter(t, c, s, "voice-desk-e2e", deskNumber, "")
+	user := addAgent(t, c, cc, map[string]any{"username": "desk0", "firstName": "Desk", "autoAccept": true,
+		"phoneType": "DESK_PHONE", "deskPhoneNumber": deskURI})
 	if user.DeskPhoneNumber != deskURI {
 		t.Fatalf("deskPhoneNumber stored as %q, want %q", user.DeskPhoneNumber, deskURI)
 	}
-	cc.Agents = []agentLogin{{Username: "desk0", Password: agentPassword, UserID: user.ID}}
-	c.call(t, "POST", instancePath(id, "trunks"), map[string]any{"name": "local", "allowedSources": []string{"127.0.0.1/32"}},
-		http.StatusCreated, nil)
-	var f core.Flow
-	c.call(t, "POST", instancePath(id, "flows"), map[string]any{"name": "Desk phone queue", "type": "CONTACT_FLOW",
-		"content": holdFlow(vc.Queue.ID)}, http.StatusCreated, &f)
-	c.call(t, "POST", instancePath(id, "flows", f.ID, "publish"), nil, http.StatusOK, nil)
-	c.call(t, "POST", instancePath(id, "phone-numbers"), map[string]any{"number": deskNumber, "flowId": f.ID},
-		http.StatusCreated, nil)
 	return vc, cc
 }
 

@@ -47,37 +47,13 @@ const (
 // queues the call.
 func setupDeviceCenter(t *testing.T, c *client, s *e2etest.Server) (*voiceCenter, *chatCenter) {
 	t.Helper()
-	vc := &voiceCenter{SIP: s.SIPAddr(20 * time.Second)}
-	c.call(t, "POST", "/api/v1/instances", map[string]any{"alias": deviceAlias}, http.StatusCreated, &vc.Inst)
-	id := vc.Inst.ID
-	var hoo core.HoursOfOperation
-	c.call(t, "POST", instancePath(id, "hours-of-operation"), alwaysOpen("24x7"), http.StatusCreated, &hoo)
-	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Support", "hoursOfOperationId": hoo.ID},
-		http.StatusCreated, &vc.Queue)
-	cc := &chatCenter{Inst: vc.Inst, Queue: vc.Queue}
-	c.call(t, "POST", instancePath(id, "routing-profiles"), map[string]any{"name": "Voice",
-		"queues":             []any{map[string]any{"queueId": vc.Queue.ID, "channel": "VOICE", "priority": 1}},
-		"mediaConcurrencies": []any{map[string]any{"channel": "VOICE", "concurrency": 1}}},
-		http.StatusCreated, &cc.Profile)
-	sp := agentSecurityProfile(t, c, id)
-	var user core.User
-	c.call(t, "POST", instancePath(id, "users"), map[string]any{"username": deviceUser, "firstName": "Device",
-		"securityProfileIds": []string{sp}, "routingProfileId": cc.Profile.ID, "autoAccept": true,
-		"phoneType": "DESK_PHONE", "deskPhoneNumber": "sip:registered", "password": agentPassword,
-		"devicePassword": devicePassword}, http.StatusCreated, &user)
+	vc, cc := voiceQueueCenter(t, c, s, deviceAlias, deviceNumber, "")
+	user := addAgent(t, c, cc, map[string]any{"username": deviceUser, "firstName": "Device", "autoAccept": true,
+		"phoneType": "DESK_PHONE", "deskPhoneNumber": "sip:registered", "devicePassword": devicePassword})
 	if user.DeskPhoneNumber != core.DeskPhoneRegistered || !user.HasDevicePassword || user.DevicePassword != "" {
 		t.Fatalf("created user: deskPhoneNumber %q, hasDevicePassword %v, devicePassword %q", user.DeskPhoneNumber,
 			user.HasDevicePassword, user.DevicePassword)
 	}
-	cc.Agents = []agentLogin{{Username: deviceUser, Password: agentPassword, UserID: user.ID}}
-	c.call(t, "POST", instancePath(id, "trunks"), map[string]any{"name": "local", "allowedSources": []string{"127.0.0.1/32"}},
-		http.StatusCreated, nil)
-	var f core.Flow
-	c.call(t, "POST", instancePath(id, "flows"), map[string]any{"name": "Device queue", "type": "CONTACT_FLOW",
-		"content": holdFlow(vc.Queue.ID)}, http.StatusCreated, &f)
-	c.call(t, "POST", instancePath(id, "flows", f.ID, "publish"), nil, http.StatusOK, nil)
-	c.call(t, "POST", instancePath(id, "phone-numbers"), map[string]any{"number": deviceNumber, "flowId": f.ID},
-		http.StatusCreated, nil)
 	return vc, cc
 }
 

@@ -61,37 +61,11 @@ func setupSoftphoneCenter(t *testing.T, c *client, s *e2etest.Server, alias stri
 // outbound proxy (empty: none).
 func setupSoftphoneCenterProxy(t *testing.T, c *client, s *e2etest.Server, alias, proxy string) *softphoneCenter {
 	t.Helper()
-	vc := &voiceCenter{SIP: s.SIPAddr(20 * time.Second)}
-	c.call(t, "POST", "/api/v1/instances", map[string]any{"alias": alias}, http.StatusCreated, &vc.Inst)
-	id := vc.Inst.ID
-	var hoo core.HoursOfOperation
-	c.call(t, "POST", instancePath(id, "hours-of-operation"), alwaysOpen("24x7"), http.StatusCreated, &hoo)
-	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Support", "hoursOfOperationId": hoo.ID},
-		http.StatusCreated, &vc.Queue)
-	var profile core.RoutingProfile
-	c.call(t, "POST", instancePath(id, "routing-profiles"), map[string]any{"name": "Voice",
-		"queues":             []any{map[string]any{"queueId": vc.Queue.ID, "channel": "VOICE", "priority": 1}},
-		"mediaConcurrencies": []any{map[string]any{"channel": "VOICE", "concurrency": 1}}},
-		http.StatusCreated, &profile)
-	sp := agentSecurityProfile(t, c, id)
-	sc := &softphoneCenter{voice: vc, alias: alias}
+	vc, cc := voiceQueueCenter(t, c, s, alias, softNumber, proxy)
 	for i := range 2 {
-		var u core.User
-		name := fmt.Sprintf("soft%d", i)
-		c.call(t, "POST", instancePath(id, "users"), map[string]any{"username": name, "firstName": "Soft",
-			"securityProfileIds": []string{sp}, "routingProfileId": profile.ID, "phoneType": "SOFT_PHONE",
-			"password": agentPassword}, http.StatusCreated, &u)
-		sc.agents = append(sc.agents, agentLogin{Username: name, Password: agentPassword, UserID: u.ID})
+		addAgent(t, c, cc, map[string]any{"username": fmt.Sprintf("soft%d", i), "firstName": "Soft", "phoneType": "SOFT_PHONE"})
 	}
-	trunk := map[string]any{"name": "local", "allowedSources": []string{"127.0.0.1/32"}}
-	if proxy != "" {
-		trunk["outboundProxy"] = proxy
-	}
-	c.call(t, "POST", instancePath(id, "trunks"), trunk, http.StatusCreated, nil)
-	fl := publishFlow(t, c, id, "Softphone queue", holdFlow(vc.Queue.ID))
-	c.call(t, "POST", instancePath(id, "phone-numbers"), map[string]any{"number": softNumber, "flowId": fl.ID},
-		http.StatusCreated, nil)
-	return sc
+	return &softphoneCenter{voice: vc, alias: alias, agents: cc.Agents}
 }
 
 // writeToneWAV writes secs seconds of a hz sine (48 kHz mono PCM16) for
@@ -123,18 +97,11 @@ func writeToneWAV(t *testing.T, path string, hz float64, secs int) {
 }
 
 // browserAgent starts Chromium on the softphone page of the instance,
-// logs agent in, waits for its WebRTC line and sets it Available.
+// logs agent in, waits for its WebRTC line and sets it Available; its fake
+// microphone plays the browser's tone.
 func browserAgent(t *testing.T, s *e2etest.Server, sc *softphoneCenter, a agentLogin) *browser.Agent {
 	t.Helper()
-	wav := filepath.Join(t.TempDir(), "mic.wav")
-	writeToneWAV(t, wav, softBrowserHz, 5)
-	ag := browser.StartWithAudio(t, s.URL+"/softphone/?instance="+sc.alias, wav)
-	ag.MustDo(map[string]any{"cmd": "login", "username": a.Username, "password": a.Password})
-	if _, err := ag.Do(map[string]any{"cmd": "waitFor", "what": "pc:connected", "timeoutMs": 15000}); err != nil {
-		t.Fatalf("%s: the softphone's line did not connect: %v", a.Username, err)
-	}
-	ag.MustDo(map[string]any{"cmd": "setState", "status": "Available"})
-	return ag
+	return toneAgent(t, s, sc.alias, a, softBrowserHz)
 }
 
 // inboundPackets is the browser's count of received RTP packets.

@@ -67,38 +67,21 @@ func setupAgentTransferCenter(t *testing.T, c *client, s *e2etest.Server) *axCen
 	ax := &axCenter{sip: s.SIPAddr(20 * time.Second), alias: "voice-xfer-agent-e2e"}
 	ax.proxyPort = voicepeer.FreeUDPPort(t, "127.0.0.1")
 	ax.proxy = "127.0.0.1:" + strconv.Itoa(ax.proxyPort)
-	c.call(t, "POST", "/api/v1/instances", map[string]any{"alias": ax.alias}, http.StatusCreated, &ax.inst)
+	vc, cc := voiceQueueCenter(t, c, s, ax.alias, axNumber, ax.proxy)
+	ax.inst, ax.q1 = vc.Inst, vc.Queue
 	id := ax.inst.ID
-	var hoo core.HoursOfOperation
-	c.call(t, "POST", instancePath(id, "hours-of-operation"), alwaysOpen("24x7"), http.StatusCreated, &hoo)
-	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Support", "hoursOfOperationId": hoo.ID},
-		http.StatusCreated, &ax.q1)
-	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Tier2", "hoursOfOperationId": hoo.ID},
+	// Agent B takes calls from a second queue, Tier2.
+	c.call(t, "POST", instancePath(id, "queues"), map[string]any{"name": "Tier2", "hoursOfOperationId": ax.q1.HoursOfOperationID},
 		http.StatusCreated, &ax.q2)
-	sp := agentSecurityProfile(t, c, id)
-	for i, q := range []core.Queue{ax.q1, ax.q2} {
-		var profile core.RoutingProfile
-		c.call(t, "POST", instancePath(id, "routing-profiles"), map[string]any{"name": "Voice " + q.Name,
-			"queues":             []any{map[string]any{"queueId": q.ID, "channel": "VOICE", "priority": 1}},
-			"mediaConcurrencies": []any{map[string]any{"channel": "VOICE", "concurrency": 1}}},
-			http.StatusCreated, &profile)
-		var u core.User
-		name := fmt.Sprintf("xfer%c", 'a'+i)
-		c.call(t, "POST", instancePath(id, "users"), map[string]any{"username": name, "firstName": "Xfer",
-			"securityProfileIds": []string{sp}, "routingProfileId": profile.ID, "phoneType": "SOFT_PHONE",
-			"password": agentPassword}, http.StatusCreated, &u)
-		login := agentLogin{Username: name, Password: agentPassword, UserID: u.ID}
-		if i == 0 {
-			ax.a = login
-		} else {
-			ax.b = login
-		}
-	}
-	c.call(t, "POST", instancePath(id, "trunks"), map[string]any{"name": "local", "allowedSources": []string{"127.0.0.1/32"},
-		"outboundProxy": ax.proxy}, http.StatusCreated, nil)
-	fl := publishFlow(t, c, id, "Agent transfers", holdFlow(ax.q1.ID))
-	c.call(t, "POST", instancePath(id, "phone-numbers"), map[string]any{"number": axNumber, "flowId": fl.ID},
-		http.StatusCreated, nil)
+	var tier2 core.RoutingProfile
+	c.call(t, "POST", instancePath(id, "routing-profiles"), map[string]any{"name": "Voice Tier2",
+		"queues":             []any{map[string]any{"queueId": ax.q2.ID, "channel": "VOICE", "priority": 1}},
+		"mediaConcurrencies": []any{map[string]any{"channel": "VOICE", "concurrency": 1}}},
+		http.StatusCreated, &tier2)
+	addAgent(t, c, cc, map[string]any{"username": "xfera", "firstName": "Xfer", "phoneType": "SOFT_PHONE"})
+	addAgent(t, c, cc, map[string]any{"username": "xferb", "firstName": "Xfer", "phoneType": "SOFT_PHONE",
+		"routingProfileId": tier2.ID})
+	ax.a, ax.b = cc.Agents[0], cc.Agents[1]
 	return ax
 }
 
