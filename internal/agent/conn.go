@@ -261,7 +261,7 @@ func knownType(t string) bool {
 	return slices.Contains([]string{TypeHello, TypeResume, TypeSetState, TypeAccept, TypeReject, TypeEndContact,
 		TypeCompleteACW, TypeSendMessage, TypeTyping, TypeTransfer, TypeHeartbeat, TypeRead, TypeDelivered,
 		TypeRTCOffer, TypeRTCCandidate, TypeHold, TypeUnhold, TypeMute, TypeUnmute, TypeSendDigits, TypeDial,
-		TypeConsult, TypeConference, TypeCancelConsult}, t)
+		TypeConsult, TypeConference, TypeCancelConsult, TypeListQuickConnects, TypeGetTranscript}, t)
 }
 
 // errText is the message of an error reply: ours as is, others by code.
@@ -299,6 +299,7 @@ func (h *Hub) hello(c *conn, req request, s Session) (*agentState, error) {
 		}
 		return nil, err
 	}
+	statuses := h.statuses(ctx)
 	a := h.agent(s.UserID, true)
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -332,7 +333,7 @@ func (h *Hub) hello(c *conn, req request, s Session) (*agentState, error) {
 		Agent:   &AgentInfo{ID: s.UserID, Username: s.Username, DisplayName: s.DisplayName, InstanceID: s.InstanceID},
 		State:   &State{Status: snap.Status, System: snap.System, Since: snap.StatusSince},
 		Profile: &ProfileInfo{RoutingProfileID: snap.ProfileID, AutoAccept: snap.AutoAccept, ACWTimeoutSeconds: int64(snap.ACWTimeout / time.Second)},
-		Resumed: &resumed, LastSeq: a.seq,
+		Resumed: &resumed, LastSeq: a.seq, Statuses: statuses,
 	}
 	for _, sl := range snap.Slots {
 		w.Contacts = append(w.Contacts, ContactView{
@@ -508,6 +509,10 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 		return Message{MessageID: it.ID}, nil
 	case TypeRead, TypeDelivered:
 		return h.receipt(ctx, a, req)
+	case TypeListQuickConnects:
+		return h.quickConnects(ctx)
+	case TypeGetTranscript:
+		return h.transcript(ctx, a, req.ContactID)
 	case TypeTyping:
 		m, err := h.chatMember(ctx, a, req.ContactID)
 		if err != nil {

@@ -4,13 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"github.com/google/uuid"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/switchboard-cc/switchboard/internal/chat"
 	"github.com/switchboard-cc/switchboard/internal/contact"
+	"github.com/switchboard-cc/switchboard/internal/core"
 	"github.com/switchboard-cc/switchboard/internal/routing"
 )
 
@@ -38,6 +41,10 @@ type Contacts interface {
 type Chats interface {
 	Join(ctx context.Context, contactID string, req chat.JoinRequest) (ChatMember, error)
 	EndChat(ctx context.Context, contactID, reason string) error
+	// Transcript returns the chat's items in order (receipts folded into
+	// their messages), for a console that takes over a chat it has not
+	// followed: after a reload, or in another browser.
+	Transcript(ctx context.Context, contactID string) ([]chat.Item, error)
 }
 
 // ChatMember is the subset of *chat.Member the hub uses.
@@ -127,6 +134,77 @@ func (c chatService) EndChat(ctx context.Context, contactID, reason string) erro
 	return c.s.EndChat(ctx, contactID, reason)
 }
 
+func (c chatService) Transcript(ctx context.Context, contactID string) ([]chat.Item, error) {
+	return c.s.Transcript(ctx, contactID)
+}
+
+// Directory is what an agent's console lists: the statuses it can choose
+// and the quick connects it can transfer or consult to, as Amazon Connect
+// Streams gives the CCP (agent.getAgentStates(), agent.getEndpoints()).
+// The wiring (internal/app) reads them from the store, so a status or a
+// quick connect created a moment ago is listed at once.
+type Directory interface {
+	// Statuses are the statuses an agent can choose now, in the order the
+	// console lists them: Available, Offline and the enabled custom ones.
+	Statuses(ctx context.Context) ([]StatusInfo, error)
+	// QuickConnects are the instance's quick connects, ordered by name.
+	QuickConnects(ctx context.Context) ([]QuickConnectInfo, error)
+}
+
+// StatusInfo is a status an agent can choose (welcome's statuses): Name is
+// what setState sends; Type is ROUTABLE (Available), CUSTOM or OFFLINE.
+type StatusInfo struct {
+	Name string `json:"name"`
+	Type string `json:"type"`
+}
+
+// QuickConnectInfo is a transfer or consultation target an agent picks
+// from a list (listQuickConnects): a queue, a user (the agent's personal
+// queue) or an external phone number, as core.QuickConnect.
+type QuickConnectInfo struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Type is QUEUE, USER or PHONE_NUMBER; the field of that type is set.
+	Type        string `json:"type"`
+	QueueID     string `json:"queueId,omitempty"`
+	UserID      string `json:"userId,omitempty"`
+	PhoneNumber string `json:"phoneNumber,omitempty"`
+}
+
+// systemStatuses are the statuses every instance has, by the names the
+// router knows them.
+var systemStatuses = []StatusInfo{
+	{Name: routing.StatusAvailable, Type: core.AgentStatusRoutable},
+	{Name: routing.StatusOffline, Type: core.AgentStatusOffline},
+}
+
+// statuses lists the statuses an agent can choose, for welcome: the
+// directory's, with Available first and Offline last if it lacks them
+// (the router always knows those two); only those two without a directory
+// or when it fails, since a console must still be able to go Available.
+func (h *Hub) statuses(ctx context.Context) []StatusInfo {
+	var list []StatusInfo
+	if h.cfg.Directory != nil {
+		var err error
+		if list, err = h.cfg.Directory.Statuses(ctx); err != nil {
+			h.log.Warn("list agent statuses for welcome", "err", err)
+			list = nil
+		}
+	}
+	has := func(name string) bool {
+		return slices.ContainsFunc(list, func(s StatusInfo) bool { return s.Name == name })
+	}
+	out := make([]StatusInfo, 0, len(list)+2)
+	if !has(routing.StatusAvailable) {
+		out = append(out, systemStatuses[0])
+	}
+	out = append(out, list...)
+	if !has(routing.StatusOffline) {
+		out = append(out, systemStatuses[1])
+	}
+	return out
+}
+
 // Defaults for Config.
 const (
 	DefaultGracePeriod     = 30 * time.Second
@@ -144,6 +222,10 @@ type Config struct {
 	Router     Router
 	Contacts   Contacts
 	Chats      Chats
+	// Directory, if set, lists the statuses (welcome) and quick connects
+	// (listQuickConnects) agents choose from; without it agents get
+	// Available and Offline and no quick connects.
+	Directory Directory
 	// Transfers, if set, carries out transfers (see Transferer).
 	Transfers Transferer
 	// Voice, if set, serves the softphone and the call controls; without
@@ -484,10 +566,8 @@ func (h *Hub) relay(ctx context.Context, a *agentState, contactID string, cm Cha
 		}
 		switch {
 		case it.Type == chat.TypeMessage:
-			h.push(a, Message{Type: TypeMessage, ContactID: contactID, ChatMessage: &ChatMessage{
-				ID: it.ID, ParticipantRole: string(it.ParticipantRole), DisplayName: it.DisplayName,
-				ContentType: it.ContentType, Content: it.Content, Time: it.AbsoluteTime,
-			}})
+			cm := chatMessage(it)
+			h.push(a, Message{Type: TypeMessage, ContactID: contactID, ChatMessage: &cm})
 		case it.Type == chat.TypeEvent && it.ContentType == chat.EventTyping:
 			h.push(a, Message{Type: TypeTyping, ContactID: contactID, Participant: string(it.ParticipantRole)})
 		case it.Type == chat.TypeMessageMetadata && it.MessageMetadata != nil:
@@ -497,6 +577,63 @@ func (h *Hub) relay(ctx context.Context, a *agentState, contactID string, cm Cha
 			}
 		}
 	}
+}
+
+// chatMessage is a chat message item as the agent API shows it.
+func chatMessage(it chat.Item) ChatMessage {
+	return ChatMessage{
+		ID: it.ID, ParticipantRole: string(it.ParticipantRole), DisplayName: it.DisplayName,
+		ContentType: it.ContentType, Content: it.Content, Time: it.AbsoluteTime,
+	}
+}
+
+// transcript returns the messages of a chat contact the agent is connected
+// to or wrapping up, oldest first, its own (marked Own: it posts as the
+// same participant whenever it joins) and earlier agents' included: what a
+// console that reloaded shows. Events and receipts are left out
+// (receipts that arrive later still come as receipt events).
+func (h *Hub) transcript(ctx context.Context, a *agentState, contactID string) (Message, error) {
+	s, err := h.slot(ctx, a, contactID)
+	if err != nil {
+		return Message{}, err
+	}
+	if s.State != routing.SlotConnected && s.State != routing.SlotAfterContactWork {
+		return Message{}, fail(CodeNotConnected, fmt.Sprintf("contact %s is %s, not connected", contactID, s.State))
+	}
+	if s.Channel != string(contact.Chat) || h.cfg.Chats == nil {
+		return Message{}, fail(CodeNotChat, "contact "+contactID+" is not a chat")
+	}
+	items, err := h.cfg.Chats.Transcript(ctx, h.chatID(ctx, contactID))
+	if err != nil {
+		h.log.Warn("agent reads chat transcript", "agent", a.id, "contact", contactID, "err", err)
+		return Message{}, &codeError{code: CodeChatFailed, msg: "the transcript could not be read: " + err.Error()}
+	}
+	self := agentParticipantID(contactID, a.id)
+	msgs := make([]ChatMessage, 0, len(items))
+	for _, it := range items {
+		if it.Type == chat.TypeMessage {
+			m := chatMessage(it)
+			m.Own = it.ParticipantID == self
+			msgs = append(msgs, m)
+		}
+	}
+	return Message{Messages: msgs}, nil
+}
+
+// quickConnects lists the instance's quick connects (listQuickConnects).
+func (h *Hub) quickConnects(ctx context.Context) (Message, error) {
+	list := []QuickConnectInfo{}
+	if h.cfg.Directory != nil {
+		l, err := h.cfg.Directory.QuickConnects(ctx)
+		if err != nil {
+			h.log.Warn("list quick connects", "err", err)
+			return Message{}, fmt.Errorf("list quick connects: %w", err)
+		}
+		if l != nil {
+			list = l
+		}
+	}
+	return Message{QuickConnects: list}, nil
 }
 
 // receipt posts the agent's read (or delivered) receipt for a message of

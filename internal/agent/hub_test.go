@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -39,12 +40,15 @@ type fakeContacts struct {
 	mu    sync.Mutex
 	calls []string
 	attrs map[string]map[string]string
+	// initial is a contact's InitialContactId (a transfer's new contact
+	// continues its first contact's chat).
+	initial map[string]string
 }
 
 func (f *fakeContacts) Get(_ context.Context, _, id string) (*contact.Contact, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return &contact.Contact{ID: id, Attributes: f.attrs[id]}, nil
+	return &contact.Contact{ID: id, Attributes: f.attrs[id], InitialContactID: f.initial[id]}, nil
 }
 
 func (f *fakeContacts) Disconnect(_ context.Context, _, id string, reason contact.DisconnectReason) (*contact.Contact, error) {
@@ -71,6 +75,21 @@ type fakeChats struct {
 	mu      sync.Mutex
 	members map[string]*fakeMember
 	ended   []string
+	// transcripts are the chats' items by chat (initial contact) ID; a
+	// chat in transcriptErr fails to give its transcript.
+	transcripts   map[string][]chat.Item
+	transcriptErr map[string]error
+	asked         []string // the chats whose transcript was read
+}
+
+func (f *fakeChats) Transcript(_ context.Context, contactID string) ([]chat.Item, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.asked = append(f.asked, contactID)
+	if err := f.transcriptErr[contactID]; err != nil {
+		return nil, err
+	}
+	return f.transcripts[contactID], nil
 }
 
 func (f *fakeChats) Join(_ context.Context, contactID string, req chat.JoinRequest) (ChatMember, error) {
@@ -163,6 +182,32 @@ func (m *fakeMember) Leave(context.Context) error {
 	return nil
 }
 
+// fakeDirectory lists what the test sets; err fails every call.
+type fakeDirectory struct {
+	mu            sync.Mutex
+	statuses      []StatusInfo
+	quickConnects []QuickConnectInfo
+	err           error
+}
+
+func (f *fakeDirectory) Statuses(context.Context) ([]StatusInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.statuses), f.err
+}
+
+func (f *fakeDirectory) QuickConnects(context.Context) ([]QuickConnectInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.quickConnects), f.err
+}
+
+func (f *fakeDirectory) set(statuses []StatusInfo, qcs []QuickConnectInfo, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.statuses, f.quickConnects, f.err = statuses, qcs, err
+}
+
 // --- harness ---
 
 type env struct {
@@ -174,6 +219,7 @@ type env struct {
 	auth     *Authenticator
 	contacts *fakeContacts
 	chats    *fakeChats
+	dir      *fakeDirectory
 	url      string
 }
 
@@ -202,11 +248,12 @@ func newEnv(t *testing.T) *env {
 		u.PasswordHash = hash
 		users.byName[u.Username] = u
 	}
-	contacts := &fakeContacts{attrs: map[string]map[string]string{}}
-	chats := &fakeChats{members: map[string]*fakeMember{}}
+	contacts := &fakeContacts{attrs: map[string]map[string]string{}, initial: map[string]string{}}
+	chats := &fakeChats{members: map[string]*fakeMember{}, transcripts: map[string][]chat.Item{}, transcriptErr: map[string]error{}}
+	dir := &fakeDirectory{}
 	a := NewAuthenticator(users, AuthConfig{Clock: clock, TTL: time.Hour})
 	hub = New(Config{
-		InstanceID: inst, Router: r, Contacts: contacts, Chats: chats, Auth: a, Clock: clock,
+		InstanceID: inst, Router: r, Contacts: contacts, Chats: chats, Directory: dir, Auth: a, Clock: clock,
 		GracePeriod: grace, MaxMessageBytes: 4096,
 	})
 	done := make(chan struct{})
@@ -234,7 +281,7 @@ func newEnv(t *testing.T) *env {
 		}
 		must(t, r.UpsertAgent(ctx, routing.AgentFromUser(u)))
 	}
-	return &env{t: t, ctx: ctx, clock: clock, router: r, hub: hub, auth: a, contacts: contacts, chats: chats,
+	return &env{t: t, ctx: ctx, clock: clock, router: r, hub: hub, auth: a, contacts: contacts, chats: chats, dir: dir,
 		url: "ws" + strings.TrimPrefix(srv.URL, "http")}
 }
 
@@ -895,4 +942,149 @@ func TestHelloSyncsTheRouterForANewAgent(t *testing.T) {
 	if w := c.call(map[string]any{"type": "hello", "token": e.login("bob")}); w.Type != TypeWelcome || synced != 1 {
 		t.Fatalf("hello after a sync: %+v (synced %d times)", w, synced)
 	}
+}
+
+// welcome lists the statuses the agent can choose, from the directory, and
+// Available and Offline whatever the directory says: the router always
+// knows them, and a console must be able to go Available.
+func TestWelcomeListsTheStatusesAnAgentCanChoose(t *testing.T) {
+	e := newEnv(t)
+	must(t, e.router.SetCustomStatuses(e.ctx, []string{"Break", "Lunch"}))
+	all := []StatusInfo{
+		{Name: "Available", Type: core.AgentStatusRoutable}, {Name: "Offline", Type: core.AgentStatusOffline},
+		{Name: "Break", Type: core.AgentStatusCustom}, {Name: "Lunch", Type: core.AgentStatusCustom},
+	}
+	e.dir.set(all, nil, nil)
+	c, w := e.connect("ana")
+	if !slices.Equal(w.Statuses, all) {
+		t.Fatalf("welcome statuses %+v; want the directory's %+v", w.Statuses, all)
+	}
+	// A listed custom status is one the router takes.
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Lunch"}))
+	if st := c.expect(TypeState, ""); st.Status != "Lunch" {
+		t.Fatalf("state: %+v", st)
+	}
+
+	e.dir.set([]StatusInfo{{Name: "Lunch", Type: core.AgentStatusCustom}}, nil, nil)
+	_, w = e.connect("ana")
+	want := []StatusInfo{systemStatuses[0], {Name: "Lunch", Type: core.AgentStatusCustom}, systemStatuses[1]}
+	if !slices.Equal(w.Statuses, want) {
+		t.Fatalf("welcome statuses without the system ones %+v; want %+v", w.Statuses, want)
+	}
+
+	e.dir.set(all, nil, errors.New("store down"))
+	_, w = e.connect("ana")
+	if !slices.Equal(w.Statuses, systemStatuses) {
+		t.Fatalf("welcome statuses when the directory fails %+v; want %+v", w.Statuses, systemStatuses)
+	}
+
+	if got := New(Config{}).statuses(e.ctx); !slices.Equal(got, systemStatuses) {
+		t.Fatalf("statuses without a directory %+v; want %+v", got, systemStatuses)
+	}
+}
+
+func TestListQuickConnects(t *testing.T) {
+	e := newEnv(t)
+	c, _ := e.connect("ana")
+	// None yet: the ack still carries the (empty) list.
+	if a := ack(t, c.call(map[string]any{"type": "listQuickConnects"})); a.QuickConnects == nil || len(a.QuickConnects) != 0 {
+		t.Fatalf("listQuickConnects with none: %+v", a)
+	}
+	qcs := []QuickConnectInfo{
+		{ID: "qc-1", Name: "Billing", Type: core.QuickConnectQueue, QueueID: "q1"},
+		{ID: "qc-2", Name: "Bob", Type: core.QuickConnectUser, UserID: "u-bob"},
+		{ID: "qc-3", Name: "Head office", Type: core.QuickConnectPhone, PhoneNumber: "+442071234567"},
+	}
+	e.dir.set(nil, qcs, nil)
+	if a := ack(t, c.call(map[string]any{"type": "listQuickConnects"})); !slices.Equal(a.QuickConnects, qcs) {
+		t.Fatalf("listQuickConnects: %+v; want %+v", a.QuickConnects, qcs)
+	}
+	e.dir.set(nil, qcs, errors.New("store down"))
+	wantError(t, c.call(map[string]any{"type": "listQuickConnects"}), CodeInternal)
+
+	// Not before hello.
+	wantError(t, e.dial().call(map[string]any{"type": "listQuickConnects"}), CodeUnauthenticated)
+}
+
+// getTranscript gives a console that reloaded the messages of its chat,
+// the agent's own (marked) and an earlier agent's included, oldest first, while connected and in
+// after-contact work; only to the agent that holds the chat contact.
+func TestGetTranscript(t *testing.T) {
+	e := newEnv(t)
+	ana, _ := e.connect("ana")
+	bob, _ := e.connect("bob")
+	// chat-2 is a transfer's contact: it continues chat-1's chat.
+	e.contacts.initial["chat-2"] = "chat-1"
+	e.chats.transcripts["chat-1"] = []chat.Item{
+		{ID: "j1", Type: chat.TypeEvent, ContentType: chat.EventParticipantJoined, ParticipantRole: chat.RoleCustomer},
+		{ID: "m1", Type: chat.TypeMessage, ParticipantRole: chat.RoleCustomer, DisplayName: "Jo", ContentType: "text/plain",
+			Content: "hello?", AbsoluteTime: "2026-01-05T09:00:01.000Z"},
+		{ID: "m2", Type: chat.TypeMessage, ParticipantRole: chat.RoleAgent, DisplayName: "Bob", ContentType: "text/markdown",
+			Content: "**hi** Jo", AbsoluteTime: "2026-01-05T09:00:02.000Z", ParticipantID: agentParticipantID("chat-1", "u-bob")},
+		{ID: "m2b", Type: chat.TypeMessage, ParticipantRole: chat.RoleAgent, DisplayName: "Ana Silva", ContentType: "text/plain",
+			Content: "Ana here", AbsoluteTime: "2026-01-05T09:00:02.500Z", ParticipantID: agentParticipantID("chat-2", "u-ana")},
+		{ID: "r1", Type: chat.TypeMessageMetadata, MessageMetadata: &chat.MessageMetadata{MessageID: "m2"}},
+		{ID: "m3", Type: chat.TypeMessage, ParticipantRole: chat.RoleCustomer, DisplayName: "Jo", ContentType: "text/plain",
+			Content: "thanks", AbsoluteTime: "2026-01-05T09:00:03.000Z"},
+	}
+	want := []ChatMessage{
+		{ID: "m1", ParticipantRole: "CUSTOMER", DisplayName: "Jo", ContentType: "text/plain", Content: "hello?", Time: "2026-01-05T09:00:01.000Z"},
+		{ID: "m2", ParticipantRole: "AGENT", DisplayName: "Bob", ContentType: "text/markdown", Content: "**hi** Jo", Time: "2026-01-05T09:00:02.000Z"},
+		{ID: "m2b", ParticipantRole: "AGENT", DisplayName: "Ana Silva", ContentType: "text/plain", Content: "Ana here", Time: "2026-01-05T09:00:02.500Z", Own: true},
+		{ID: "m3", ParticipantRole: "CUSTOMER", DisplayName: "Jo", ContentType: "text/plain", Content: "thanks", Time: "2026-01-05T09:00:03.000Z"},
+	}
+
+	ack(t, ana.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("chat-2", "CHAT")
+	ana.expect(TypeOffer, "chat-2")
+	wantError(t, ana.call(map[string]any{"type": "getTranscript", "contactId": "chat-2"}), CodeNotConnected)
+	wantError(t, ana.call(map[string]any{"type": "getTranscript"}), CodeInvalid)
+	ack(t, ana.call(map[string]any{"type": "accept", "contactId": "chat-2"}))
+	ana.expect(TypeContactConnected, "chat-2")
+
+	a := ack(t, ana.call(map[string]any{"type": "getTranscript", "contactId": "chat-2"}))
+	if !slices.Equal(a.Messages, want) {
+		t.Fatalf("transcript %+v; want %+v", a.Messages, want)
+	}
+	e.chats.mu.Lock()
+	asked := slices.Clone(e.chats.asked)
+	e.chats.mu.Unlock()
+	if !slices.Equal(asked, []string{"chat-1"}) {
+		t.Fatalf("transcripts read %q; want the chat's, chat-1", asked)
+	}
+	wantError(t, bob.call(map[string]any{"type": "getTranscript", "contactId": "chat-2"}), CodeNotYourContact)
+
+	// In after-contact work the agent still sees the chat.
+	ack(t, ana.call(map[string]any{"type": "endContact", "contactId": "chat-2"}))
+	ana.expect(TypeACWStarted, "chat-2")
+	if a := ack(t, ana.call(map[string]any{"type": "getTranscript", "contactId": "chat-2"})); !slices.Equal(a.Messages, want) {
+		t.Fatalf("transcript in ACW %+v; want %+v", a.Messages, want)
+	}
+	ack(t, ana.call(map[string]any{"type": "completeAcw", "contactId": "chat-2"}))
+	ana.expect(TypeACWEnded, "chat-2")
+	wantError(t, ana.call(map[string]any{"type": "getTranscript", "contactId": "chat-2"}), CodeNotYourContact)
+
+	// A chat without messages yet: an empty list. A chat whose transcript
+	// cannot be read: chat_failed.
+	e.chats.mu.Lock()
+	e.chats.transcriptErr["chat-4"] = errors.New("database unreachable")
+	e.chats.mu.Unlock()
+	for _, id := range []string{"chat-3", "chat-4"} {
+		e.enqueue(id, "CHAT")
+		ana.expect(TypeOffer, id)
+		ack(t, ana.call(map[string]any{"type": "accept", "contactId": id}))
+		ana.expect(TypeContactConnected, id)
+	}
+	if a := ack(t, ana.call(map[string]any{"type": "getTranscript", "contactId": "chat-3"})); a.Messages == nil || len(a.Messages) != 0 {
+		t.Fatalf("transcript of a chat without messages: %+v", a)
+	}
+	wantError(t, ana.call(map[string]any{"type": "getTranscript", "contactId": "chat-4"}), CodeChatFailed)
+
+	// Calls have no transcript.
+	ack(t, bob.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("call-1", "VOICE")
+	bob.expect(TypeOffer, "call-1")
+	ack(t, bob.call(map[string]any{"type": "accept", "contactId": "call-1"}))
+	bob.expect(TypeContactConnected, "call-1")
+	wantError(t, bob.call(map[string]any{"type": "getTranscript", "contactId": "call-1"}), CodeNotChat)
 }

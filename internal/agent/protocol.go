@@ -41,6 +41,12 @@ const (
 	TypeConsult       = "consult"
 	TypeConference    = "conference"
 	TypeCancelConsult = "cancelConsult"
+	// TypeListQuickConnects lists the transfer and consultation targets
+	// (ack: QuickConnects).
+	TypeListQuickConnects = "listQuickConnects"
+	// TypeGetTranscript returns the messages of a chat contact the agent
+	// is connected to or wrapping up (ack: Messages).
+	TypeGetTranscript = "getTranscript"
 )
 
 // Server → client message types. Replies (ack, error) carry "re", the
@@ -81,12 +87,12 @@ const (
 	CodeInvalidStatus      = "invalid_status"      // setState with a status the instance does not have
 	CodeNotYourContact     = "not_your_contact"    // the contact is not (or no longer) held by this agent
 	CodeNoOffer            = "no_offer"            // accept/reject of a contact that is not offered to the agent
-	CodeNotConnected       = "not_connected"       // endContact/sendMessage/typing/read/delivered/transfer of a contact not connected
+	CodeNotConnected       = "not_connected"       // endContact/sendMessage/typing/read/delivered/transfer of a contact not connected; getTranscript of an offer
 	CodeNoACW              = "no_acw"              // completeAcw of a contact not in after-contact work
-	CodeNotChat            = "not_chat"            // sendMessage/typing/read/delivered on a contact that is not a chat
+	CodeNotChat            = "not_chat"            // sendMessage/typing/read/delivered/getTranscript on a contact that is not a chat
 	CodeUnknownTarget      = "unknown_target"      // transfer to a queue or agent that does not exist
 	CodeTargetUnavailable  = "target_unavailable"  // transfer target full, disabled, or not handling the channel
-	CodeChatFailed         = "chat_failed"         // the chat refused the message (ended, too long, ...)
+	CodeChatFailed         = "chat_failed"         // the chat refused the message (ended, too long, ...) or its transcript could not be read
 	CodeUnavailable        = "unavailable"         // the router is not running here (restarting, lease moved)
 	CodeSessionReplaced    = "session_replaced"    // the same agent connected again elsewhere; this connection closes
 	CodeNotVoice           = "not_voice"           // hold/unhold/mute/unmute/sendDigits on a contact that is not a call
@@ -152,6 +158,14 @@ type Message struct {
 	Profile  *ProfileInfo  `json:"profile,omitempty"`
 	Resumed  *bool         `json:"resumed,omitempty"`
 	LastSeq  uint64        `json:"lastSeq,omitempty"`
+	// Statuses are those the agent can choose (always set in welcome).
+	Statuses []StatusInfo `json:"statuses,omitzero"`
+
+	// ack of listQuickConnects (set, possibly empty)
+	QuickConnects []QuickConnectInfo `json:"quickConnects,omitzero"`
+	// ack of getTranscript: the chat's messages, oldest first (set,
+	// possibly empty)
+	Messages []ChatMessage `json:"messages,omitzero"`
 
 	// state
 	Status string              `json:"status,omitempty"`
@@ -227,6 +241,9 @@ type ChatMessage struct {
 	ContentType     string `json:"contentType"`
 	Content         string `json:"content"`
 	Time            string `json:"time"`
+	// Own marks, in getTranscript's messages, those this agent posted on
+	// this contact (message events never carry the agent's own).
+	Own bool `json:"own,omitempty"`
 }
 
 // codeOf maps an error of the router (or of this package) to an error code.

@@ -5,8 +5,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/switchboard-cc/switchboard/internal/agent"
 	"github.com/switchboard-cc/switchboard/internal/core"
+	"github.com/switchboard-cc/switchboard/internal/routing"
 	"github.com/switchboard-cc/switchboard/internal/store"
 )
 
@@ -18,25 +21,87 @@ import (
 // not included; disabled statuses are left out, so an agent cannot choose
 // them (one already in a status that was disabled keeps it until it changes).
 func customStatuses(ctx context.Context, st *store.Store, instanceID string) ([]string, error) {
-	all, err := st.AgentStatuses.All(ctx, instanceID)
+	custom, err := enabledStatuses(ctx, st, instanceID, false)
 	if err != nil {
-		return nil, fmt.Errorf("agent statuses of instance %s: %w", instanceID, err)
+		return nil, err
 	}
-	var custom []*core.AgentStatus
-	for _, s := range all {
-		if s.Type == core.AgentStatusCustom && s.State == core.StatusEnabled {
-			custom = append(custom, s)
-		}
-	}
-	slices.SortFunc(custom, func(a, b *core.AgentStatus) int {
-		if (a.DisplayOrder == 0) != (b.DisplayOrder == 0) {
-			return cmp.Compare(b.DisplayOrder, a.DisplayOrder) // 0 (none) after any order
-		}
-		return cmp.Or(cmp.Compare(a.DisplayOrder, b.DisplayOrder), cmp.Compare(a.Name, b.Name))
-	})
 	names := make([]string, len(custom))
 	for i, s := range custom {
 		names[i] = s.Name
 	}
 	return names, nil
+}
+
+// enabledStatuses returns the instance's enabled agent statuses, the
+// custom ones only or the system ones too, by display order (statuses
+// without one last), then by name.
+func enabledStatuses(ctx context.Context, st *store.Store, instanceID string, system bool) ([]*core.AgentStatus, error) {
+	all, err := st.AgentStatuses.All(ctx, instanceID)
+	if err != nil {
+		return nil, fmt.Errorf("agent statuses of instance %s: %w", instanceID, err)
+	}
+	var out []*core.AgentStatus
+	for _, s := range all {
+		if s.State == core.StatusEnabled && (s.Type == core.AgentStatusCustom || system && s.System()) {
+			out = append(out, s)
+		}
+	}
+	slices.SortFunc(out, func(a, b *core.AgentStatus) int {
+		if (a.DisplayOrder == 0) != (b.DisplayOrder == 0) {
+			return cmp.Compare(b.DisplayOrder, a.DisplayOrder) // 0 (none) after any order
+		}
+		return cmp.Or(cmp.Compare(a.DisplayOrder, b.DisplayOrder), cmp.Compare(a.Name, b.Name))
+	})
+	return out, nil
+}
+
+// agentDirectory is an instance's agent.Directory, read from the store on
+// every call (a welcome, a console opening its transfer panel), so what an
+// administrator adds is listed at once without a cache to invalidate.
+type agentDirectory struct {
+	st         *store.Store
+	instanceID string
+}
+
+// Statuses lists the enabled statuses in display order: Available and
+// Offline under the names the router knows them by (routing.StatusAvailable,
+// routing.StatusOffline), then the custom ones the router takes (see
+// customStatuses).
+func (d agentDirectory) Statuses(ctx context.Context) ([]agent.StatusInfo, error) {
+	list, err := enabledStatuses(ctx, d.st, d.instanceID, true)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]agent.StatusInfo, 0, len(list))
+	for _, s := range list {
+		name := s.Name
+		switch s.Type {
+		case core.AgentStatusRoutable:
+			name = routing.StatusAvailable
+		case core.AgentStatusOffline:
+			name = routing.StatusOffline
+		}
+		out = append(out, agent.StatusInfo{Name: name, Type: s.Type})
+	}
+	return out, nil
+}
+
+// QuickConnects lists every quick connect of the instance, ordered by
+// name. Amazon Connect offers an agent only the quick connects of the
+// queues in its routing profile; Switchboard does not associate quick
+// connects with queues yet, so every agent sees them all.
+func (d agentDirectory) QuickConnects(ctx context.Context) ([]agent.QuickConnectInfo, error) {
+	all, err := d.st.QuickConnects.All(ctx, d.instanceID)
+	if err != nil {
+		return nil, fmt.Errorf("quick connects of instance %s: %w", d.instanceID, err)
+	}
+	out := make([]agent.QuickConnectInfo, 0, len(all))
+	for _, q := range all {
+		out = append(out, agent.QuickConnectInfo{ID: q.ID, Name: q.Name, Type: q.Type, QueueID: q.QueueID,
+			UserID: q.UserID, PhoneNumber: q.PhoneNumber})
+	}
+	slices.SortFunc(out, func(a, b agent.QuickConnectInfo) int {
+		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
 }

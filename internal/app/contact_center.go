@@ -223,7 +223,7 @@ func (cc *contactCenter) instance(ctx context.Context, id string) (*instanceCC, 
 	inst := &instanceCC{id: id, cc: cc, users: map[string]string{}, changed: make(chan struct{}, 1)}
 	inst.router = routing.New(routing.Config{InstanceID: id, Logger: cc.log, Sink: routing.SinkFunc(inst.emit)})
 	inst.hub = agent.New(agent.Config{InstanceID: id, Router: inst.router, Contacts: cc.contacts,
-		Chats: agent.ChatService(cc.chats), Transfers: inst, Voice: agentVoice{inst}, Sync: inst.syncConfig,
+		Chats: agent.ChatService(cc.chats), Directory: agentDirectory{st: cc.st, instanceID: id}, Transfers: inst, Voice: agentVoice{inst}, Sync: inst.syncConfig,
 		Auth: cc.auth, Logger: cc.log})
 	runCtx, stop := context.WithCancel(cc.runCtx)
 	cc.wg.Add(1)

@@ -9,6 +9,7 @@ import { useDisclosure } from '@mantine/hooks';
 import { Link, Navigate, Route, Routes, useLocation, useSearchParams } from 'react-router-dom';
 import { RequireSession, useSession } from '../session/SessionContext';
 import { kinds } from './kinds';
+import { listAll, pageUrl, REF_PAGE, type Page } from './paging';
 import { ResourcePage, type KindSpec } from './ResourcePage';
 
 export function AdminApp() {
@@ -39,9 +40,8 @@ function AdminShell() {
 
   useEffect(() => {
     if (!admin) return;
-    session
-      .api<{ items: Instance[] }>('/api/v1/instances?maxResults=1000')
-      .then((l) => setInstances(l.items))
+    listAll<Instance>((token) => session.api<Page<Instance>>(pageUrl('/api/v1/instances', REF_PAGE, token)))
+      .then(setInstances)
       .catch(() => setInstances([]));
   }, [session, admin, loc.pathname]);
 

@@ -6,7 +6,6 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../lib/http';
 import { fieldErrors, toBody, type FieldSpec, type Values } from './form';
 import { ResourceForm } from './ResourceForm';
-import { routingProfileBody } from './kinds';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 
@@ -82,19 +81,5 @@ describe('form model', () => {
   it('keeps unshown fields, drops empty write-only ones and numbers typed as text', () => {
     const body = toBody({ id: 'q1', version: 3, status: 'ENABLED', name: 'Old' }, { name: 'New', password: '', maxContacts: '7' }, fields);
     expect(body).toEqual({ id: 'q1', version: 3, status: 'ENABLED', name: 'New', maxContacts: 7 });
-  });
-
-  it('builds a routing profile from the queue list and concurrencies', () => {
-    const old = { id: 'rp', version: 2, name: 'Desk', queues: [{ queueId: 'q1', channel: 'VOICE', priority: 3, delaySeconds: 5 }] };
-    const b = routingProfileBody({ ...old, queueIds: ['q1', 'q2'], voiceConcurrency: 1, chatConcurrency: 2 }, old);
-    expect(b.queues).toEqual([
-      { queueId: 'q1', channel: 'VOICE', priority: 3, delaySeconds: 5 },
-      { queueId: 'q1', channel: 'CHAT', priority: 1, delaySeconds: 0 },
-      { queueId: 'q2', channel: 'VOICE', priority: 1, delaySeconds: 0 },
-      { queueId: 'q2', channel: 'CHAT', priority: 1, delaySeconds: 0 },
-    ]);
-    expect(b.mediaConcurrencies).toEqual([{ channel: 'VOICE', concurrency: 1 }, { channel: 'CHAT', concurrency: 2 }]);
-    expect(b).not.toHaveProperty('queueIds');
-    expect(b.version).toBe(2);
   });
 });

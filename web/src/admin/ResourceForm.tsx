@@ -3,8 +3,10 @@
 
 import { Fragment } from 'react';
 import { Alert, Checkbox, MultiSelect, NumberInput, PasswordInput, Select, Stack, TagsInput, Textarea, TextInput } from '@mantine/core';
-import { fieldErrors, getPath, setPath, type FieldSpec, type Option, type Values } from './form';
+import { fieldErrors, getPath, refOptions as optionsOf, setPath, type FieldSpec, type Values } from './form';
 import { HoursEditor } from './HoursEditor';
+import type { Channel, QueueRow } from './routingProfile';
+import { RoutingQueuesEditor } from './RoutingQueuesEditor';
 
 export interface ResourceFormProps {
   fields: FieldSpec[];
@@ -13,11 +15,11 @@ export interface ResourceFormProps {
   // error is what the last save threw (an ApiError names fields).
   error?: unknown;
   editing?: boolean;
-  // refOptions are the options of ref fields, by ref path.
-  refOptions?: Record<string, Option[]>;
+  // refItems are the items of the kinds ref fields name, by ref path.
+  refItems?: Record<string, Values[]>;
 }
 
-export function ResourceForm({ fields, values, onChange, error, editing, refOptions = {} }: ResourceFormProps) {
+export function ResourceForm({ fields, values, onChange, error, editing, refItems = {} }: ResourceFormProps) {
   const { byField, general } = fieldErrors(error, fields);
   const set = (name: string, v: unknown) => onChange(setPath(values, name, v));
   return (
@@ -37,18 +39,18 @@ export function ResourceForm({ fields, values, onChange, error, editing, refOpti
     const v = getPath(values, f.name);
     const common = {
       label: f.label,
-      description: f.description ?? (f.writeOnly && editing ? 'Leave empty to keep the current value' : undefined),
+      description: f.describe?.(values) ?? f.description ?? (f.writeOnly && editing ? 'Leave empty to keep the current value' : undefined),
       required: f.required,
       error: byField[f.name],
       'data-testid': `field-${f.name}`,
       placeholder: f.placeholder,
     };
-    const options = f.ref ? (refOptions[f.ref.path] ?? []) : (f.options ?? []);
+    const options = optionsOf(f, f.ref ? refItems[f.ref.path] : undefined);
     switch (f.type) {
       case 'textarea':
         return <Textarea {...common} autosize minRows={3} value={String(v ?? '')} onChange={(e) => set(f.name, e.currentTarget.value)} />;
       case 'number':
-        return <NumberInput {...common} value={typeof v === 'number' ? v : v === undefined || v === '' ? '' : Number(v)}
+        return <NumberInput {...common} min={f.min} max={f.max} allowDecimal={false} value={typeof v === 'number' ? v : v === undefined || v === '' ? '' : Number(v)}
           onChange={(n) => set(f.name, n === '' ? undefined : Number(n))} />;
       case 'password':
         return <PasswordInput {...common} autoComplete="new-password" value={String(v ?? '')} onChange={(e) => set(f.name, e.currentTarget.value)} />;
@@ -63,6 +65,9 @@ export function ResourceForm({ fields, values, onChange, error, editing, refOpti
       case 'list':
         return <TagsInput {...common} description={f.description ?? 'Press Enter after each value'}
           value={Array.isArray(v) ? (v as string[]) : []} onChange={(s) => set(f.name, s)} />;
+      case 'routing-queues':
+        return <RoutingQueuesEditor label={f.label} rows={Array.isArray(v) ? (v as QueueRow[]) : []} queueOptions={options} error={error}
+          concurrency={values.concurrency as Partial<Record<Channel, unknown>> | undefined} onChange={(rows) => set(f.name, rows)} />;
       case 'week':
       case 'holidays':
         return <HoursEditor part={f.type} values={values} onChange={onChange} error={byField[f.name]} />;

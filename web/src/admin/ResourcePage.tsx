@@ -3,11 +3,13 @@
 // the kind's form to create, edit and delete one. Errors of the API are
 // shown on the form's fields.
 
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useRef, useState, type ReactNode } from 'react';
 import { Alert, Button, Drawer, Group, Loader, Stack, Table, Text, Title } from '@mantine/core';
 import { useMediaQuery } from '@mantine/hooks';
 import { useSession, type Session } from '../session/SessionContext';
-import { toBody, type FieldSpec, type Option, type Values } from './form';
+import { ApiError } from '../lib/http';
+import { toBody, type FieldSpec, type Values } from './form';
+import { fetchPages, listAll, pageUrl, REF_PAGE, TABLE_PAGE, type Page } from './paging';
 import { ResourceForm } from './ResourceForm';
 
 export interface Column {
@@ -36,7 +38,10 @@ export interface KindSpec {
   fields: FieldSpec[];
   defaults?: Values;
   noEdit?: boolean; // items are created and deleted, never updated (API keys)
-  fromItem?(item: Values): Values;
+  fromItem?(item: Values | undefined): Values;
+  // errorField renames an API error's field to the form field it is about,
+  // when the form's values are not the API's JSON (see routingProfile.ts).
+  errorField?(field: string, values: Values): string;
   toBody?(values: Values, original: Values | undefined): Values;
   // afterCreate may show something once (an API key's value).
   afterCreate?(item: Values): ReactNode;
@@ -49,36 +54,45 @@ export function kindBase(spec: KindSpec, instanceId: string): string {
   return spec.scope === 'deployment' ? spec.path : `/api/v1/instances/${encodeURIComponent(instanceId)}/${spec.path}`;
 }
 
-interface ListResponse {
-  items: Values[];
-  nextToken?: string;
-}
-
-// useRefOptions loads the options of the form's ref fields.
-function useRefOptions(session: Session, instanceId: string, fields: FieldSpec[], open: boolean) {
-  const [opts, setOpts] = useState<Record<string, Option[]>>({});
-  const refs = [...new Set(fields.flatMap((f) => (f.ref ? [`${f.ref.path}|${f.ref.label ?? 'name'}`] : [])))].join(',');
+// useRefItems loads, while the form is open, every item of the kinds the
+// form's ref fields name (all pages: a select offers them all).
+function useRefItems(session: Session, instanceId: string, fields: FieldSpec[], open: boolean) {
+  const [items, setItems] = useState<Record<string, Values[]>>({});
+  const paths = [...new Set(fields.flatMap((f) => (f.ref ? [f.ref.path] : [])))].join(',');
   useEffect(() => {
-    if (!open || !refs) return;
+    if (!open || !paths) return;
     let live = true;
-    for (const r of refs.split(',')) {
-      const [path, label] = r.split('|');
-      session
-        .api<ListResponse>(`/api/v1/instances/${encodeURIComponent(instanceId)}/${path}?maxResults=1000`)
-        .then((l) => live && setOpts((o) => ({ ...o, [path]: l.items.map((i) => ({ value: String(i.id), label: String(i[label] ?? i.id) })) })))
+    for (const path of paths.split(',')) {
+      const base = `/api/v1/instances/${encodeURIComponent(instanceId)}/${path}`;
+      listAll<Values>((token) => session.api<Page<Values>>(pageUrl(base, REF_PAGE, token)))
+        .then((l) => live && setItems((o) => ({ ...o, [path]: l })))
         .catch(() => undefined);
     }
     return () => {
       live = false;
     };
-  }, [session, instanceId, refs, open]);
-  return opts;
+  }, [session, instanceId, paths, open]);
+  return items;
+}
+
+// withFormFields renames the fields of an API error to the form's (a kind
+// whose form differs from its JSON says how, with errorField).
+function withFormFields(err: unknown, spec: KindSpec, values: Values): unknown {
+  if (!(err instanceof ApiError) || !spec.errorField) return err;
+  return new ApiError(err.status, err.code, err.message, err.fields.map((f) => ({ ...f, field: spec.errorField!(f.field, values) })));
+}
+
+// rowId is a row's test ID: its name, number, alias or username.
+function rowId(it: Values): string {
+  return String(it.name ?? it.number ?? it.alias ?? it.username ?? it.id);
 }
 
 export function ResourcePage({ spec, instanceId }: { spec: KindSpec; instanceId: string }) {
   const session = useSession();
   const base = kindBase(spec, instanceId);
   const [items, setItems] = useState<Values[]>();
+  const [nextToken, setNextToken] = useState<string>();
+  const [loadingMore, setLoadingMore] = useState(false);
   const [loadError, setLoadError] = useState<string>();
   const [editing, setEditing] = useState<{ original?: Values; values: Values } | null>(null);
   const [saveError, setSaveError] = useState<unknown>();
@@ -88,26 +102,54 @@ export function ResourcePage({ spec, instanceId }: { spec: KindSpec; instanceId:
   const mobile = useMediaQuery('(max-width: 48em)');
   const mayEdit = !spec.editPerm || session.can(spec.editPerm);
 
+  const fetchPage = useCallback((token: string | undefined) => session.api<Page<Values>>(pageUrl(base, TABLE_PAGE, token)), [session, base]);
+  // shown is how many rows the table shows: a reload after an edit loads
+  // as many pages again, so the row just edited stays in view.
+  const shown = useRef(0);
   const reload = useCallback(() => {
     setLoadError(undefined);
-    session
-      .api<ListResponse>(`${base}?maxResults=1000`)
-      .then((l) => setItems(l.items))
+    fetchPages(fetchPage, Math.max(shown.current, 1))
+      .then((p) => {
+        shown.current = p.items.length;
+        setItems(p.items);
+        setNextToken(p.nextToken);
+      })
       .catch((e: unknown) => setLoadError(e instanceof Error ? e.message : String(e)));
-  }, [session, base]);
+  }, [fetchPage]);
   useEffect(() => {
     setItems(undefined);
+    shown.current = 0;
     reload();
   }, [reload]);
 
+  async function loadMore() {
+    if (!nextToken) return;
+    setLoadingMore(true);
+    setLoadError(undefined);
+    try {
+      const p = await fetchPage(nextToken);
+      setItems((old) => {
+        const all = [...(old ?? []), ...p.items];
+        shown.current = all.length;
+        return all;
+      });
+      setNextToken(p.nextToken || undefined);
+    } catch (e) {
+      setLoadError(e instanceof Error ? e.message : String(e));
+    } finally {
+      setLoadingMore(false);
+    }
+  }
+
   const ctx: KindContext = { session, instanceId, base, reload };
-  const refOptions = useRefOptions(session, instanceId, spec.fields, editing !== null);
+  const refItems = useRefItems(session, instanceId, spec.fields, editing !== null);
 
   function open(item?: Values) {
     setSaveError(undefined);
     setConfirmDelete(false);
     setCreated(undefined);
-    setEditing(item ? { original: item, values: spec.fromItem ? spec.fromItem(item) : item } : { values: { ...(spec.defaults ?? {}) } });
+    setEditing(item ? { original: item, values: spec.fromItem ? spec.fromItem(item) : item }
+      : { values: { ...(spec.defaults ?? {}), ...(spec.fromItem ? spec.fromItem(undefined) : {}) } });
   }
 
   async function save() {
@@ -188,7 +230,7 @@ export function ResourcePage({ spec, instanceId }: { spec: KindSpec; instanceId:
                 </Table.Tr>
               )}
               {items.map((it) => (
-                <Table.Tr key={String(it.id)} data-testid={`row-${String(it.name ?? it.number ?? it.alias ?? it.id)}`} style={{ cursor: 'pointer' }}
+                <Table.Tr key={String(it.id)} data-testid={`row-${rowId(it)}`} style={{ cursor: 'pointer' }}
                   onClick={(e) => {
                     // A click on the row opens it (on a phone the Edit button may be scrolled out of view).
                     if (!(e.target as HTMLElement).closest('a,button,input')) open(it);
@@ -210,6 +252,13 @@ export function ResourcePage({ spec, instanceId }: { spec: KindSpec; instanceId:
           </Table>
         </Table.ScrollContainer>
       )}
+      {items && nextToken && (
+        <Group justify="center">
+          <Button variant="default" loading={loadingMore} onClick={() => void loadMore()} data-testid="load-more">
+            Load more
+          </Button>
+        </Group>
+      )}
       <Drawer opened={editing !== null} onClose={() => setEditing(null)} position="right" size={mobile ? '100%' : 'xl'} title={<Text fw={600}>{title}</Text>}>
         {editing && (
           <Stack>
@@ -220,8 +269,8 @@ export function ResourcePage({ spec, instanceId }: { spec: KindSpec; instanceId:
                 void save();
               }}>
                 <Stack>
-                  <ResourceForm fields={spec.fields} values={editing.values} error={saveError} editing={!!editing.original}
-                    refOptions={refOptions} onChange={(values) => setEditing({ ...editing, values })} />
+                  <ResourceForm fields={spec.fields} values={editing.values} error={withFormFields(saveError, spec, editing.values)} editing={!!editing.original}
+                    refItems={refItems} onChange={(values) => setEditing({ ...editing, values })} />
                   {mayEdit && (
                     <Group>
                       <Button type="submit" loading={busy} data-testid="save-button">

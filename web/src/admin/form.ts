@@ -5,7 +5,9 @@
 
 import { ApiError } from '../lib/http';
 
-export type FieldType = 'text' | 'textarea' | 'number' | 'password' | 'select' | 'multiselect' | 'checkbox' | 'list' | 'week' | 'holidays';
+export type FieldType = 'text' | 'textarea' | 'number' | 'password' | 'select' | 'multiselect' | 'checkbox' | 'list' | 'week' | 'holidays'
+  // a routing profile's queue table (RoutingQueuesEditor); its options are the ref's
+  | 'routing-queues';
 
 export interface Option {
   value: string;
@@ -18,10 +20,16 @@ export interface FieldSpec {
   type?: FieldType; // default text
   required?: boolean;
   description?: string;
+  // describe, when set, is the description for the current values (e.g.
+  // whether a write-only secret is set).
+  describe?: (values: Values) => string | undefined;
+  min?: number;
+  max?: number;
   // options of a select: fixed, or the items of another kind of the instance
-  // (ref: its path, e.g. "queues"; label: the item field to show).
+  // (ref: its path, e.g. "queues"; label: the item field to show; filter:
+  // which items to offer, e.g. the flows of one type).
   options?: Option[];
-  ref?: { path: string; label?: string };
+  ref?: { path: string; label?: string; filter?: (item: Values) => boolean };
   // writeOnly fields (passwords, secrets) are left out of the body when
   // empty, so an update keeps the stored value.
   writeOnly?: boolean;
@@ -82,6 +90,13 @@ export function fieldErrors(err: unknown, fields: FieldSpec[]): { byField: Recor
   }
   if (err.fields.length === 0 || (general.length === 0 && Object.keys(byField).length === 0)) general.push(err.message);
   return { byField, general };
+}
+
+// refOptions are the options of a ref field, from the items of its path.
+export function refOptions(f: FieldSpec, items: Values[] | undefined): Option[] {
+  if (!f.ref) return f.options ?? [];
+  const label = f.ref.label ?? 'name';
+  return (items ?? []).filter((i) => !f.ref!.filter || f.ref!.filter(i)).map((i) => ({ value: String(i.id), label: String(i[label] ?? i.id) }));
 }
 
 // toBody builds the request body from the item being edited (kept, so

@@ -7,24 +7,12 @@ import { Link } from 'react-router-dom';
 import type { Values } from './form';
 import type { KindSpec } from './ResourcePage';
 import { FlowExportButton, FlowImportButton, PromptAudio } from './extras';
+import { CONCURRENCY_MAX, routingProfileBody, routingProfileErrorField, routingProfileValues, type RoutingQueue } from './routingProfile';
 
 const nameCol = { key: 'name', label: 'Name' };
 const descCol = { key: 'description', label: 'Description' };
 const name = { name: 'name', label: 'Name', required: true };
 const description = { name: 'description', label: 'Description', type: 'textarea' as const };
-
-const routingProfileChannels = ['VOICE', 'CHAT'];
-
-interface RoutingQueue {
-  queueId: string;
-  channel: string;
-  priority: number;
-  delaySeconds: number;
-}
-interface Concurrency {
-  channel: string;
-  concurrency: number;
-}
 
 export const kinds: KindSpec[] = [
   {
@@ -67,30 +55,36 @@ export const kinds: KindSpec[] = [
     fields: [
       name, description,
       { name: 'hoursOfOperationId', label: 'Hours of operation', type: 'select', required: true, ref: { path: 'hours-of-operation' } },
-      { name: 'maxContacts', label: 'Max contacts', type: 'number', description: '0: no limit' },
-      { name: 'status', label: 'Status', type: 'select', required: true, options: ['ENABLED', 'DISABLED'].map((v) => ({ value: v, label: v })) },
+      { name: 'maxContacts', label: 'Max contacts', type: 'number', min: 0, description: 'The most contacts waiting at once (0: no limit); a transfer to a full queue takes the flow\'s at-capacity branch' },
+      { name: 'status', label: 'Status', type: 'select', required: true, options: [{ value: 'ENABLED', label: 'Enabled' }, { value: 'DISABLED', label: 'Disabled (takes no new contacts)' }] },
+      { name: 'outboundCallerId.name', label: 'Outbound caller ID name', description: 'What the called party sees on calls made from this queue' },
+      { name: 'outboundCallerId.number', label: 'Outbound caller ID number', placeholder: '+15550100', description: 'E.164' },
+      { name: 'outboundCallerId.flowId', label: 'Outbound whisper flow', type: 'select',
+        ref: { path: 'flows', filter: (f) => f.type === 'OUTBOUND_WHISPER' }, description: 'Played to the agent before an outbound call connects (flows of type OUTBOUND_WHISPER)' },
     ],
+    toBody: (v, o) => queueBody(v, o),
   },
   {
     key: 'routing-profiles', title: 'Routing profiles', one: 'routing profile', path: 'routing-profiles', perm: 'routing.read', editPerm: 'routing.edit',
-    columns: [nameCol, { key: 'queues', label: 'Queues', render: (r) => new Set(((r.queues as RoutingQueue[]) ?? []).map((q) => q.queueId)).size }],
-    defaults: { queueIds: [], voiceConcurrency: 1, chatConcurrency: 0 },
+    columns: [nameCol, { key: 'queues', label: 'Queues', render: (r) => new Set(((r.queues as RoutingQueue[]) ?? []).map((q) => q.queueId)).size },
+      { key: 'mediaConcurrencies', label: 'Channels', render: (r) => ((r.mediaConcurrencies as { channel: string; concurrency: number }[]) ?? []).map((c) => `${c.channel} ×${c.concurrency}`).join(', ') }],
     fields: [
       name, description,
-      { name: 'queueIds', label: 'Queues', type: 'multiselect', ref: { path: 'queues' }, description: 'Agents get contacts of these queues' },
-      { name: 'voiceConcurrency', label: 'Voice contacts at once', type: 'number', description: '0 or 1' },
-      { name: 'chatConcurrency', label: 'Chats at once', type: 'number' },
-      { name: 'defaultOutboundQueueId', label: 'Default outbound queue', type: 'select', ref: { path: 'queues' } },
+      { name: 'concurrency.VOICE', label: 'Voice contacts at once', type: 'number', min: 0, max: CONCURRENCY_MAX.VOICE, description: '0 or 1 (0: no voice)' },
+      { name: 'concurrency.CHAT', label: 'Chats at once', type: 'number', min: 0, max: CONCURRENCY_MAX.CHAT, description: `0 to ${CONCURRENCY_MAX.CHAT}` },
+      { name: 'concurrency.TASK', label: 'Tasks at once', type: 'number', min: 0, max: CONCURRENCY_MAX.TASK, description: `0 to ${CONCURRENCY_MAX.TASK}` },
+      { name: 'queues', label: 'Queues', type: 'routing-queues', ref: { path: 'queues' } },
+      { name: 'defaultOutboundQueueId', label: 'Default outbound queue', type: 'select', ref: { path: 'queues' },
+        description: 'The queue (and so the caller ID) of the agents\' outbound calls' },
     ],
-    fromItem: (r) => {
-      const conc = (ch: string) => ((r.mediaConcurrencies as Concurrency[]) ?? []).find((c) => c.channel === ch)?.concurrency ?? 0;
-      return { ...r, queueIds: [...new Set(((r.queues as RoutingQueue[]) ?? []).map((q) => q.queueId))], voiceConcurrency: conc('VOICE'), chatConcurrency: conc('CHAT') };
-    },
+    fromItem: (r) => routingProfileValues(r),
     toBody: (v, o) => routingProfileBody(v, o),
+    errorField: routingProfileErrorField,
   },
   {
     key: 'users', title: 'Users', one: 'user', path: 'users', perm: 'users.read', editPerm: 'users.edit',
-    columns: [{ key: 'username', label: 'Username' }, { key: 'name', label: 'Name', render: (u) => [u.firstName, u.lastName].filter(Boolean).join(' ') }, { key: 'email', label: 'Email' }],
+    columns: [{ key: 'username', label: 'Username' }, { key: 'name', label: 'Name', render: (u) => [u.firstName, u.lastName].filter(Boolean).join(' ') }, { key: 'email', label: 'Email' },
+      { key: 'phoneType', label: 'Phone', render: (u) => (u.phoneType === 'DESK_PHONE' ? `Desk ${String(u.deskPhoneNumber ?? '')}` : 'Softphone') }],
     defaults: { phoneType: 'SOFT_PHONE', securityProfileIds: [], autoAccept: false, afterContactWorkTimeoutSeconds: 0 },
     fields: [
       { name: 'username', label: 'Username', required: true },
@@ -101,10 +95,15 @@ export const kinds: KindSpec[] = [
       { name: 'securityProfileIds', label: 'Security profiles', type: 'multiselect', ref: { path: 'security-profiles' } },
       { name: 'routingProfileId', label: 'Routing profile', type: 'select', ref: { path: 'routing-profiles' } },
       { name: 'phoneType', label: 'Phone', type: 'select', required: true, options: [{ value: 'SOFT_PHONE', label: 'Softphone (browser)' }, { value: 'DESK_PHONE', label: 'Desk phone' }] },
-      { name: 'deskPhoneNumber', label: 'Desk phone number', showIf: (v) => v.phoneType === 'DESK_PHONE' },
+      { name: 'deskPhoneNumber', label: 'Desk phone number', required: true, placeholder: '+15550100, sip:alice@pbx.example.com or sip:registered',
+        description: 'An E.164 number, a sip: URI, or sip:registered (the SIP device that registers with this username and the device password)',
+        showIf: (v) => v.phoneType === 'DESK_PHONE' },
+      { name: 'devicePassword', label: 'Device password', type: 'password', writeOnly: true, showIf: (v) => v.phoneType === 'DESK_PHONE',
+        describe: (v) => `The digest password of the SIP desk phone, ${String(MIN_DEVICE_PASSWORD)} to 128 characters. ${v.hasDevicePassword ? 'One is set: leave empty to keep it.' : 'None is set yet.'}` },
       { name: 'autoAccept', label: 'Accept contacts automatically', type: 'checkbox' },
-      { name: 'afterContactWorkTimeoutSeconds', label: 'After-contact work limit (seconds)', type: 'number', description: '0: no limit' },
+      { name: 'afterContactWorkTimeoutSeconds', label: 'After-contact work limit (seconds)', type: 'number', min: 0, max: 2_000_000, description: '0: no limit' },
     ],
+    toBody: (v, o) => userBody(v, o),
   },
   {
     key: 'hours', title: 'Hours of operation', one: 'hours of operation', path: 'hours-of-operation', perm: 'routing.read', editPerm: 'routing.edit',
@@ -194,22 +193,30 @@ export const kinds: KindSpec[] = [
   },
 ];
 
-// routingProfileBody turns the form's queue list and concurrencies into the
-// API's queues[] (one entry per queue and channel the profile takes, keeping
-// the priority and delay of entries that stay) and mediaConcurrencies[].
-export function routingProfileBody(v: Values, o: Values | undefined): Values {
-  const conc: Record<string, number> = { VOICE: Number(v.voiceConcurrency ?? 0), CHAT: Number(v.chatConcurrency ?? 0) };
-  const channels = routingProfileChannels.filter((c) => conc[c] > 0);
-  const old = ((o?.queues as RoutingQueue[]) ?? []);
-  const queues = ((v.queueIds as string[]) ?? []).flatMap((queueId) =>
-    channels.map((channel) => old.find((q) => q.queueId === queueId && q.channel === channel) ?? { queueId, channel, priority: 1, delaySeconds: 0 }),
-  );
-  const b: Values = { ...(o ?? {}), ...v, queues, mediaConcurrencies: channels.map((channel) => ({ channel, concurrency: conc[channel] })) };
-  delete b.queueIds;
-  delete b.voiceConcurrency;
-  delete b.chatConcurrency;
-  if (!b.defaultOutboundQueueId) delete b.defaultOutboundQueueId;
-  return b;
+// MIN_DEVICE_PASSWORD is the API's shortest device password (core.MinDevicePasswordLen).
+const MIN_DEVICE_PASSWORD = 8;
+
+// queueBody is a queue's request body; an outbound caller ID with nothing
+// set is left out rather than sent empty.
+export function queueBody(v: Values, o: Values | undefined): Values {
+  const b: Values = { ...(o ?? {}), ...v };
+  const oc = { ...((b.outboundCallerId as Values | undefined) ?? {}) };
+  for (const k of ['name', 'number', 'flowId']) if (!oc[k]) delete oc[k];
+  if (Object.keys(oc).length) b.outboundCallerId = oc;
+  else delete b.outboundCallerId;
+  if (b.maxContacts === undefined || b.maxContacts === '') b.maxContacts = 0;
+  return JSON.parse(JSON.stringify(b)) as Values;
+}
+
+// userBody is a user's request body: write-only passwords only when typed,
+// and hasDevicePassword (an answer field) never.
+export function userBody(v: Values, o: Values | undefined): Values {
+  const b: Values = { ...(o ?? {}), ...v };
+  for (const k of ['password', 'devicePassword']) if (!b[k]) delete b[k];
+  delete b.hasDevicePassword;
+  if (!b.routingProfileId) delete b.routingProfileId;
+  if (b.afterContactWorkTimeoutSeconds === undefined || b.afterContactWorkTimeoutSeconds === '') b.afterContactWorkTimeoutSeconds = 0;
+  return JSON.parse(JSON.stringify(b)) as Values;
 }
 
 // kindArea is the permission to see a kind's page.

@@ -455,3 +455,89 @@ describe('state from events', () => {
     expect(c.getState().status).toBe('Available');
   });
 });
+
+describe('statuses and quick connects', () => {
+  it('keeps the statuses of the welcome, Available and Offline before it or from an older server', async () => {
+    const c0 = newClient();
+    expect(c0.getState().statuses).toEqual([{ name: 'Available', type: 'ROUTABLE' }, { name: 'Offline', type: 'OFFLINE' }]);
+    const statuses = [
+      { name: 'Available', type: 'ROUTABLE' },
+      { name: 'Offline', type: 'OFFLINE' },
+      { name: 'Lunch', type: 'CUSTOM' },
+      { name: 'Break', type: 'CUSTOM' },
+    ];
+    vi.useFakeTimers();
+    const { c, ws } = await connected({}, { statuses });
+    expect(c.getState().statuses).toEqual(statuses);
+    // A welcome without statuses (a server before they were listed) falls back.
+    ws.drop();
+    await vi.advanceTimersByTimeAsync(500);
+    expect(FakeSocket.all).toHaveLength(2);
+    const ws2 = FakeSocket.all[FakeSocket.all.length - 1];
+    ws2.open();
+    ws2.push({ re: ws2.sent[0].id, ...welcome() });
+    await flush();
+    expect(c.getState().statuses.map((s) => s.name)).toEqual(['Available', 'Offline']);
+  });
+
+  it('lists the quick connects', async () => {
+    const { c, ws } = await connected();
+    const p = c.listQuickConnects();
+    expect(ws.last()).toMatchObject({ v: 1, type: 'listQuickConnects' });
+    const qcs = [
+      { id: 'qc-1', name: 'Billing', type: 'QUEUE', queueId: 'q-billing' },
+      { id: 'qc-2', name: 'Bob', type: 'USER', userId: 'u-bob' },
+      { id: 'qc-3', name: 'Head office', type: 'PHONE_NUMBER', phoneNumber: '+442071234567' },
+    ];
+    ws.push({ type: 'ack', re: ws.last().id, quickConnects: qcs });
+    await expect(p).resolves.toEqual(qcs);
+    // An ack without the field (none) is an empty list.
+    const q = c.listQuickConnects();
+    ws.push({ type: 'ack', re: ws.last().id });
+    await expect(q).resolves.toEqual([]);
+  });
+});
+
+describe('getTranscript', () => {
+  it('fills a contact that starts without messages (another browser) and keeps later ones and receipts', async () => {
+    const { c, ws } = await connected({ storage: null }, {
+      contacts: [{ contactId: 'c-1', channel: 'CHAT', queueId: 'q', state: 'Connected', since: 's' }],
+    });
+    expect(c.getState().contacts['c-1'].messages).toEqual([]);
+    // While the request is out, a new message and a receipt for an own message arrive.
+    const p = c.getTranscript('c-1');
+    expect(ws.last()).toMatchObject({ v: 1, type: 'getTranscript', contactId: 'c-1' });
+    const id = ws.last().id;
+    ws.push({ type: 'message', seq: 1, contactId: 'c-1', message: { id: 'm-4', participantRole: 'CUSTOMER', contentType: 'text/plain', content: 'still there?', time: 't4' } });
+    ws.push({ type: 'ack', re: id, messages: [
+      { id: 'm-1', participantRole: 'SYSTEM', displayName: 'SYSTEM_MESSAGE', contentType: 'text/plain', content: 'Connecting you', time: 't1' },
+      { id: 'm-2', participantRole: 'CUSTOMER', displayName: 'Jo', contentType: 'text/plain', content: 'Hi', time: 't2' },
+      { id: 'm-3', participantRole: 'AGENT', displayName: 'Ana', contentType: 'text/plain', content: 'Hello Jo', time: 't3', own: true },
+    ] });
+    const got = await p;
+    expect(got.map((m) => [m.id, m.own])).toEqual([['m-1', false], ['m-2', false], ['m-3', true], ['m-4', false]]);
+    expect(c.getState().contacts['c-1'].messages).toEqual(got);
+    ws.push({ type: 'receipt', seq: 2, contactId: 'c-1', messageId: 'm-3', participantRole: 'CUSTOMER', readAt: 'r3' });
+    // Reading it again changes nothing: no duplicates, the receipt stays.
+    const again = c.getTranscript('c-1');
+    ws.push({ type: 'ack', re: ws.last().id, messages: [
+      { id: 'm-1', participantRole: 'SYSTEM', contentType: 'text/plain', content: 'Connecting you', time: 't1' },
+      { id: 'm-2', participantRole: 'CUSTOMER', contentType: 'text/plain', content: 'Hi', time: 't2' },
+      { id: 'm-3', participantRole: 'AGENT', contentType: 'text/plain', content: 'Hello Jo', time: 't3', own: true },
+      { id: 'm-4', participantRole: 'CUSTOMER', contentType: 'text/plain', content: 'still there?', time: 't4' },
+    ] });
+    const msgs = await again;
+    expect(msgs.map((m) => m.id)).toEqual(['m-1', 'm-2', 'm-3', 'm-4']);
+    expect(msgs[2].readAt).toBe('r3');
+  });
+
+  it('rejects with the server code (not a chat) and leaves the contact alone', async () => {
+    const { c, ws } = await connected({}, {
+      contacts: [{ contactId: 'v-1', channel: 'VOICE', state: 'Connected', since: 's' }],
+    });
+    const p = c.getTranscript('v-1');
+    ws.push({ type: 'error', re: ws.last().id, code: 'not_chat', error: 'contact v-1 is not a chat' });
+    await expect(p).rejects.toMatchObject({ code: 'not_chat', request: 'getTranscript' });
+    expect(c.getState().contacts['v-1'].messages).toEqual([]);
+  });
+});

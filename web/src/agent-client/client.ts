@@ -16,11 +16,13 @@ import {
   type IceCandidateInit,
   type LoginResponse,
   type ProfileInfo,
+  type QuickConnectInfo,
   type ReplyOf,
   type RequestFields,
   type RequestType,
   type ServerEvent,
   type ServerEventType,
+  type StatusInfo,
   type SystemState,
   type TransferTarget,
   type Welcome,
@@ -147,6 +149,11 @@ export interface ClientState {
   system: SystemState | null;
   statusSince?: string;
   profile: ProfileInfo | null;
+  /**
+   * The statuses the agent can choose, from the last welcome (Available and
+   * Offline until then, or from a server that does not list them).
+   */
+  statuses: readonly StatusInfo[];
   /** Every contact the agent holds, by contactId. */
   contacts: Readonly<Record<string, ContactState>>;
   /** The last welcome's resumed flag. */
@@ -204,6 +211,11 @@ const KNOWN_EVENTS = new Set<string>([
 ]);
 
 const DEFAULT_BACKOFF = [500, 1000, 2000, 4000, 8000, 10000];
+/** The statuses every instance has, as the router names them. */
+export const SYSTEM_STATUSES: readonly StatusInfo[] = [
+  { name: 'Available', type: 'ROUTABLE' },
+  { name: 'Offline', type: 'OFFLINE' },
+];
 const MAX_MESSAGES = 500;
 
 function defaultStorage(): StorageLike | null {
@@ -271,6 +283,7 @@ export class AgentClient extends Emitter<AgentClientEvents> {
       status: 'Offline',
       system: null,
       profile: null,
+      statuses: SYSTEM_STATUSES,
       contacts: {},
       resumed: null,
       replaced: false,
@@ -459,7 +472,7 @@ export class AgentClient extends Emitter<AgentClientEvents> {
   private loggedOutLocally(reason: string): void {
     this.setSession(null);
     this.restored = {};
-    this.set({ agent: null, status: 'Offline', system: null, profile: null, contacts: {}, resumed: null });
+    this.set({ agent: null, status: 'Offline', system: null, profile: null, statuses: SYSTEM_STATUSES, contacts: {}, resumed: null });
     this.emit('loggedOut', { reason });
   }
 
@@ -759,6 +772,38 @@ export class AgentClient extends Emitter<AgentClientEvents> {
     return ack;
   }
 
+  /**
+   * listQuickConnects resolves with the transfer and consultation targets
+   * (by name): pass one's id as quickConnectId to transfer or consult.
+   */
+  async listQuickConnects(): Promise<QuickConnectInfo[]> {
+    const ack = await this.request('listQuickConnects', {});
+    return ack.quickConnects ?? [];
+  }
+
+  /**
+   * getTranscript reads the chat of a contact the agent is connected to (or
+   * wrapping up) and merges it into the contact's messages: the
+   * transcript's order first (receipts already known kept), then messages
+   * that arrived meanwhile. For a console that starts without them (another
+   * browser, storage cleared). Resolves with the contact's messages (the
+   * transcript's when the client does not hold the contact).
+   */
+  async getTranscript(contactId: string): Promise<ChatItem[]> {
+    const ack = await this.request('getTranscript', { contactId });
+    const c = this.s.contacts[contactId];
+    const known = new Map((c?.messages ?? []).map((m) => [m.id, m]));
+    const items: ChatItem[] = (ack.messages ?? []).map((m) => {
+      const prev = known.get(m.id);
+      return { ...m, own: !!m.own || !!prev?.own, deliveredAt: prev?.deliveredAt, readAt: prev?.readAt };
+    });
+    if (!c) return items;
+    const ids = new Set(items.map((m) => m.id));
+    const merged = [...items, ...c.messages.filter((m) => !ids.has(m.id))].slice(-MAX_MESSAGES);
+    this.patchContact(contactId, { messages: merged });
+    return merged;
+  }
+
   // ---------------------------------------------------------------- frames
 
   private onFrame(data: unknown): void {
@@ -857,6 +902,7 @@ export class AgentClient extends Emitter<AgentClientEvents> {
       system: w.state?.system ?? null,
       statusSince: w.state?.since,
       profile: w.profile ?? null,
+      statuses: w.statuses?.length ? w.statuses : SYSTEM_STATUSES,
       contacts,
       resumed: !!w.resumed,
       lastError: null,

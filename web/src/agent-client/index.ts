@@ -1,7 +1,7 @@
 // @switchboard/agent-client: a typed client for Switchboard's agent
 // WebSocket (docs/agent-api.md) and the agent's WebRTC softphone. Plain
 // TypeScript, no UI framework: see README.md.
-export { AgentClient } from './client';
+export { AgentClient, SYSTEM_STATUSES } from './client';
 export type {
   AgentClientEvents,
   AgentClientOptions,

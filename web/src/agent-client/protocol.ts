@@ -76,6 +76,25 @@ export interface ChatMessage {
   contentType: string;
   content: string;
   time: string;
+  /** getTranscript only: the agent posted it on this contact. */
+  own?: boolean;
+}
+
+/** A status the agent can choose (welcome's statuses): name is what setState takes. */
+export interface StatusInfo {
+  name: string;
+  /** ROUTABLE: Available; OFFLINE: Offline; CUSTOM: Lunch, Break… (logged in, no contacts). */
+  type: 'ROUTABLE' | 'CUSTOM' | 'OFFLINE' | (string & {});
+}
+
+/** A transfer or consultation target (listQuickConnects): pass id as quickConnectId. */
+export interface QuickConnectInfo {
+  id: string;
+  name: string;
+  type: 'QUEUE' | 'USER' | 'PHONE_NUMBER' | (string & {});
+  queueId?: string;
+  userId?: string;
+  phoneNumber?: string;
 }
 
 export interface IceCandidateInit {
@@ -123,6 +142,8 @@ export interface RequestFields {
   consult: { contactId: string } & ConsultTarget;
   conference: { contactId: string };
   cancelConsult: { contactId: string };
+  listQuickConnects: Record<string, never>;
+  getTranscript: { contactId: string };
 }
 
 export type RequestType = keyof RequestFields;
@@ -143,6 +164,10 @@ export interface Ack {
   sdp?: string;
   /** heartbeat: the server's time */
   time?: string;
+  /** listQuickConnects: by name */
+  quickConnects?: QuickConnectInfo[];
+  /** getTranscript: the chat's messages, oldest first */
+  messages?: ChatMessage[];
 }
 
 export interface Welcome {
@@ -153,6 +178,8 @@ export interface Welcome {
   state: AgentStateInfo;
   contacts?: ContactView[];
   profile?: ProfileInfo;
+  /** The statuses setState takes, in display order (Available and Offline always). */
+  statuses?: StatusInfo[];
   resumed?: boolean;
   lastSeq?: number;
 }

@@ -6,8 +6,9 @@ import { useNow } from './agent';
 const TYPING_SEND_MS = 3000; // at most one typing indicator per 3 s
 const TYPING_SHOW_MS = 6000; // show the other side typing for 6 s
 
-// ChatPanel is one chat: its messages, a typing indicator both ways, read
-// receipts for the others' messages, and the send box.
+// ChatPanel is one chat: its messages (the transcript so far when the
+// console starts without them), a typing indicator both ways, read receipts
+// for the others' messages, and the send box.
 export function ChatPanel({ client, contact, onError }: { client: AgentClient; contact: ContactState; onError: (msg: string) => void }) {
   const [text, setText] = useState('');
   const [sending, setSending] = useState(false);
@@ -16,6 +17,23 @@ export function ChatPanel({ client, contact, onError }: { client: AgentClient; c
   const viewport = useRef<HTMLDivElement>(null);
   const now = useNow(1000);
   const connected = contact.state === 'Connected';
+  const [loading, setLoading] = useState(false);
+  const transcriptAsked = useRef<string | null>(null);
+
+  // A chat the console has no messages for (opened in another browser,
+  // storage cleared, or just accepted after the flow's part): read its
+  // transcript once, so the agent sees the conversation so far.
+  const hasMessages = contact.messages.length > 0;
+  const canRead = connected || contact.state === 'AfterContactWork';
+  useEffect(() => {
+    if (hasMessages || !canRead || transcriptAsked.current === contact.contactId) return;
+    transcriptAsked.current = contact.contactId;
+    setLoading(true);
+    client
+      .getTranscript(contact.contactId)
+      .catch((err: unknown) => onError(`chat history: ${err instanceof Error ? err.message : String(err)}`))
+      .finally(() => setLoading(false));
+  }, [client, contact.contactId, hasMessages, canRead, onError]);
 
   // Read receipts: the console shows the message, so it is read.
   useEffect(() => {
@@ -63,7 +81,9 @@ export function ChatPanel({ client, contact, onError }: { client: AgentClient; c
     <Stack gap="xs">
       <ScrollArea h={240} viewportRef={viewport} type="auto">
         <Stack gap={6} p={4} data-testid="chat-messages" aria-live="polite" aria-label="Chat messages">
-          {contact.messages.length === 0 && <Text size="sm" c="dimmed">No messages yet.</Text>}
+          {contact.messages.length === 0 && (
+            <Text size="sm" c="dimmed" data-testid="chat-empty">{loading ? 'Loading the conversation…' : 'No messages yet.'}</Text>
+          )}
           {contact.messages.map((m) => (
             <Paper key={m.id} p={6} px="sm" radius="md" maw="85%" data-testid="chat-message" data-own={m.own ? 'true' : 'false'}
               data-role={m.participantRole}
