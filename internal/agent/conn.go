@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"unicode/utf8"
 	"sync"
 	"time"
 
@@ -484,6 +485,17 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 		}
 		if s.State != routing.SlotAfterContactWork {
 			return Message{}, fail(CodeNoACW, fmt.Sprintf("contact %s is %s, not in after-contact work", req.ContactID, s.State))
+		}
+		if n := utf8.RuneCountInString(req.Notes); n > MaxNotes {
+			return Message{}, fail(CodeInvalid, fmt.Sprintf("notes may have at most %d characters (%d)", MaxNotes, n))
+		}
+		// The notes become the contact's description, in its record.
+		if req.Notes != "" && h.cfg.Contacts != nil {
+			notes := req.Notes
+			if _, err := h.cfg.Contacts.UpdateData(ctx, h.cfg.InstanceID, req.ContactID, contact.DataUpdate{Description: &notes}); err != nil {
+				h.log.Warn("agent's notes", "agent", a.id, "contact", req.ContactID, "err", err)
+				return Message{}, err
+			}
 		}
 		if err := r.CompleteACW(ctx, a.id, req.ContactID); err != nil {
 			return Message{}, err

@@ -34,7 +34,11 @@ type Contacts interface {
 	Get(ctx context.Context, instanceID, id string) (*contact.Contact, error)
 	Disconnect(ctx context.Context, instanceID, id string, reason contact.DisconnectReason) (*contact.Contact, error)
 	CompleteAfterContactWork(ctx context.Context, instanceID, id string) (*contact.Contact, error)
+	UpdateData(ctx context.Context, instanceID, id string, u contact.DataUpdate) (*contact.Contact, error)
 }
+
+// MaxNotes bounds completeAcw's notes (runes).
+const MaxNotes = 4096
 
 // Chats lets agents take part in chat contacts. ChatService adapts a
 // *chat.Service.

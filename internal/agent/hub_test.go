@@ -65,6 +65,15 @@ func (f *fakeContacts) CompleteAfterContactWork(_ context.Context, _, id string)
 	return &contact.Contact{ID: id}, nil
 }
 
+func (f *fakeContacts) UpdateData(_ context.Context, _, id string, u contact.DataUpdate) (*contact.Contact, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if u.Description != nil {
+		f.calls = append(f.calls, "notes "+id+" "+*u.Description)
+	}
+	return &contact.Contact{ID: id}, nil
+}
+
 func (f *fakeContacts) log() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -527,11 +536,11 @@ func TestChatContactLifecycle(t *testing.T) {
 		t.Fatalf("slots after end: %+v", got)
 	}
 	<-m.left // the agent left the chat
-	ack(t, c.call(map[string]any{"type": "completeAcw", "contactId": "chat-1"}))
+	ack(t, c.call(map[string]any{"type": "completeAcw", "contactId": "chat-1", "notes": "Refund promised."}))
 	if got := c.expect(TypeACWEnded, "chat-1"); got.Reason != routing.ReasonCompleted {
 		t.Fatalf("acwEnded: %+v", got)
 	}
-	if got := e.contacts.log(); strings.Join(got, "|") != "disconnect chat-1 AGENT_DISCONNECT|complete chat-1" {
+	if got := e.contacts.log(); strings.Join(got, "|") != "disconnect chat-1 AGENT_DISCONNECT|notes chat-1 Refund promised.|complete chat-1" {
 		t.Fatalf("contact calls: %v", got)
 	}
 	e.chats.mu.Lock()
@@ -1087,4 +1096,21 @@ func TestGetTranscript(t *testing.T) {
 	ack(t, bob.call(map[string]any{"type": "accept", "contactId": "call-1"}))
 	bob.expect(TypeContactConnected, "call-1")
 	wantError(t, bob.call(map[string]any{"type": "getTranscript", "contactId": "call-1"}), CodeNotChat)
+}
+
+// Notes over MaxNotes characters are refused, and nothing is recorded.
+func TestCompleteACWRefusesNotesTooLong(t *testing.T) {
+	e := newEnv(t)
+	e.hub.cfg.MaxMessageBytes = 64 << 10 // room for the notes in one frame
+	c, _ := e.connect("cat")
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+	e.enqueue("call-9", "VOICE")
+	c.expect(TypeContactConnected, "call-9")
+	ack(t, c.call(map[string]any{"type": "endContact", "contactId": "call-9"}))
+	c.expect(TypeACWStarted, "call-9")
+	wantError(t, c.call(map[string]any{"type": "completeAcw", "contactId": "call-9", "notes": strings.Repeat("é", MaxNotes+1)}), CodeInvalid)
+	ack(t, c.call(map[string]any{"type": "completeAcw", "contactId": "call-9", "notes": strings.Repeat("é", MaxNotes)}))
+	if got := e.contacts.log(); len(got) != 3 || !strings.HasPrefix(got[1], "notes call-9 é") {
+		t.Fatalf("contact calls: %q", got)
+	}
 }

@@ -126,6 +126,8 @@ type request struct {
 	Digits string `json:"digits,omitempty"`
 	// SDP is rtcOffer's offer.
 	SDP string `json:"sdp,omitempty"`
+	// Notes are completeAcw's disposition notes (the contact's description).
+	Notes string `json:"notes,omitempty"`
 	// Candidate is rtcCandidate's trickled ICE candidate.
 	Candidate *ICECandidate `json:"candidate,omitempty"`
 }

@@ -101,13 +101,18 @@ func TestCallRecordingPausesAndIsStored(t *testing.T) {
 	if u := updates(); len(u) != 1 || u[0] != (contact.Recording{Enabled: true, Status: recordingInProgress}) {
 		t.Fatalf("contact updates %+v, want IN_PROGRESS", u)
 	}
+	// The windows are checked from when each change really happened: on a
+	// loaded machine the nominal 0.6 s steps drift.
 	speakBoth(t, r, peer, 600*time.Millisecond) // 0 .. 0.6 s: recorded
+	tPause := time.Since(started).Seconds()
 	_ = r.set(ctx, off)
 	speakBoth(t, r, peer, 600*time.Millisecond) // 0.6 .. 1.2 s: paused, silence
+	tResume := time.Since(started).Seconds()
 	_ = r.set(ctx, on)
 	speakBoth(t, r, peer, 600*time.Millisecond) // 1.2 .. 1.8 s: recorded
 	_ = r.set(ctx, off)
 	stopped := time.Now()
+	tStop := stopped.Sub(started).Seconds()
 	time.Sleep(300 * time.Millisecond) // paused at the end: not in the file
 	r.finish(ctx)
 	if err := r.set(ctx, on); err != nil { // after the call: nothing
@@ -164,7 +169,8 @@ func TestCallRecordingPausesAndIsStored(t *testing.T) {
 		name     string
 		from, to float64
 		loud     bool
-	}{{"first part", 0.15, 0.5, true}, {"paused", 0.75, 1.1, false}, {"resumed", 1.35, 1.7, true}} {
+	}{{"first part", 0.15, tPause - 0.1, true}, {"paused", tPause + 0.15, tResume - 0.1, false},
+		{"resumed", tResume + 0.15, tStop - 0.1, true}} {
 		for ch, side := range []string{"customer (left)", "prompts (right)"} {
 			v := rms(ch, w.from, w.to)
 			if w.loud && v < 3000 || !w.loud && v > 50 {

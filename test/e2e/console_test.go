@@ -30,7 +30,7 @@ import (
 // greeted with the edited prompt; the supervisor's real-time view shows
 // the contact waiting; the agent, logged in to the CCP in another browser,
 // goes Available, accepts, they exchange messages, the agent ends the chat
-// and completes after-contact work. Screenshots of every screen (1280×800,
+// and completes after-contact work with notes (the contact's description). Screenshots of every screen (1280×800,
 // and 390×844 for the main ones) go to the test's artefact directory
 // (SWITCHBOARD_E2E_ARTIFACTS). The test then checks on the server what the
 // browsers did.
@@ -118,7 +118,7 @@ func TestWebConsole(t *testing.T) {
 		}
 	}
 	if found == nil || found.State != contact.Ended || found.Agent == nil || found.Agent.Username != creds.Username ||
-		found.Agent.AfterContactWorkEndTimestamp.IsZero() {
+		found.Agent.AfterContactWorkEndTimestamp.IsZero() || found.Description != "Answered the question." {
 		t.Errorf("the widget's chat contact: %+v", found)
 	}
 	shots, _ := filepath.Glob(filepath.Join(artifacts, "*.png"))

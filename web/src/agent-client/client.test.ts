@@ -164,6 +164,18 @@ describe('connection', () => {
     await expect(a).resolves.toMatchObject({ type: 'ack', re: ra.id });
   });
 
+  it('sends after-contact-work notes with completeAcw, and none when empty', async () => {
+    const { c, ws } = await connected();
+    const p = c.completeAcw('c-1', 'Refund promised.');
+    expect(ws.last()).toMatchObject({ type: 'completeAcw', contactId: 'c-1', notes: 'Refund promised.' });
+    ws.push({ type: 'ack', re: ws.last().id });
+    await p;
+    const q = c.completeAcw('c-2');
+    expect(ws.last()).toEqual(expect.not.objectContaining({ notes: expect.anything() }));
+    ws.push({ type: 'ack', re: ws.last().id });
+    await q;
+  });
+
   it('rejects a request answered by an error with its code', async () => {
     const { c, ws } = await connected();
     const p = c.accept('c-9');

@@ -686,8 +686,10 @@ export class AgentClient extends Emitter<AgentClientEvents> {
   endContact(contactId: string): Promise<Ack> {
     return this.request('endContact', { contactId });
   }
-  completeAcw(contactId: string): Promise<Ack> {
-    return this.request('completeAcw', { contactId });
+  // completeAcw ends after-contact work; notes (up to 4096 characters)
+  // become the contact's description, in its contact record.
+  completeAcw(contactId: string, notes?: string): Promise<Ack> {
+    return this.request('completeAcw', notes ? { contactId, notes } : { contactId });
   }
   /** sendMessage posts a chat message and adds it to the contact's messages (own: true). */
   async sendMessage(contactId: string, content: string, contentType = 'text/plain'): Promise<Ack> {

@@ -124,7 +124,7 @@ export interface RequestFields {
   accept: { contactId: string };
   reject: { contactId: string };
   endContact: { contactId: string };
-  completeAcw: { contactId: string };
+  completeAcw: { contactId: string; notes?: string };
   sendMessage: { contactId: string; content: string; contentType?: string };
   typing: { contactId: string };
   read: { contactId: string; messageId: string };

@@ -6,9 +6,10 @@ import { loadNotes, saveNotes } from './notes';
 import { clock, secondsLeft, secondsSince } from './time';
 
 // AcwPanel is after-contact work: its timer (and the time left when the
-// profile limits it), disposition notes (kept in this browser: the API has
-// no field for them), and Complete.
-export function AcwPanel({ contact, onComplete }: { contact: ContactState; onComplete: () => Promise<unknown> }) {
+// profile limits it), disposition notes (a draft kept in this browser while
+// typing, so a reload keeps it; completeAcw saves them on the contact, as
+// its description), and Complete.
+export function AcwPanel({ contact, onComplete }: { contact: ContactState; onComplete: (notes: string) => Promise<unknown> }) {
   const now = useNow(1000);
   const [notes, setNotes] = useState(() => loadNotes(contact.contactId));
   const [busy, setBusy] = useState(false);
@@ -17,7 +18,7 @@ export function AcwPanel({ contact, onComplete }: { contact: ContactState; onCom
     saveNotes(contact.contactId, notes);
     setBusy(true);
     try {
-      await onComplete();
+      await onComplete(notes.trim());
     } finally {
       setBusy(false);
     }
@@ -32,7 +33,7 @@ export function AcwPanel({ contact, onComplete }: { contact: ContactState; onCom
           </Text>
         )}
       </Group>
-      <Textarea label="Notes" description="Kept in this browser" autosize minRows={2} value={notes}
+      <Textarea label="Notes" description="Saved on the contact when you complete" autosize minRows={2} value={notes}
         onChange={(e) => {
           setNotes(e.currentTarget.value);
           saveNotes(contact.contactId, e.currentTarget.value);

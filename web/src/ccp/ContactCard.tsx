@@ -61,7 +61,7 @@ export function ContactCard({ client, phone, contact, run, onError }: {
           </>
         )}
         {contact.state === 'Ended' && <Text size="sm" c="dimmed">The contact ended.</Text>}
-        {contact.state === 'AfterContactWork' && <AcwPanel contact={contact} onComplete={() => client.completeAcw(id)} />}
+        {contact.state === 'AfterContactWork' && <AcwPanel contact={contact} onComplete={(notes) => client.completeAcw(id, notes)} />}
       </Stack>
     </Card>
   );

@@ -1,6 +1,6 @@
-// Disposition notes of after-contact work. The API has nowhere to store
-// them (no contact-notes field or route), so they stay in this browser's
-// localStorage, by contact ID, until the API gains one.
+// Drafts of after-contact-work notes, in this browser's localStorage by
+// contact ID, so that a reload keeps what the agent typed; completeAcw
+// sends them to the server (the contact's description).
 
 const KEY = 'switchboard.ccp.notes';
 const MAX = 200;
