@@ -22,8 +22,13 @@ import (
 // connection is closed (the agent resumes and gets the events replayed).
 const sendQueue = 512
 
+// SessionCookie is the web console's session cookie (internal/api): its
+// value is a session token, as hello's.
+const SessionCookie = "sb_session"
+
 // conn is one WebSocket connection of an agent.
 type conn struct {
+	cookieToken string // the session cookie of the upgrade request, if any
 	ws     *websocket.Conn
 	out    chan []byte
 	done   chan struct{}
@@ -145,6 +150,13 @@ func (f front) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(int64(f.maxBytes) * 16)
 	c := newConn(ws)
+	// A console on this server's origin may authenticate with its session
+	// cookie instead of a token in hello (the token then never reaches page
+	// scripts). Accept refused cross-origin upgrades above, so a cookie
+	// cannot be used by another site's page.
+	if ck, err := r.Cookie(SessionCookie); err == nil {
+		c.cookieToken = ck.Value
+	}
 	var wg sync.WaitGroup
 	wg.Go(c.writeLoop)
 	f.serve(r.Context(), c)
@@ -193,7 +205,11 @@ func (f front) serve(ctx context.Context, c *conn) {
 			continue
 		}
 		if req.Type == TypeHello || req.Type == TypeResume {
-			s, nh, err := f.session(req.Token)
+			token := req.Token
+			if token == "" {
+				token = c.cookieToken
+			}
+			s, nh, err := f.session(token)
 			if err == nil && a != nil && (nh != h || s.UserID != a.id) {
 				err = fail(CodeInvalid, "this connection already belongs to another agent")
 			}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -1113,4 +1114,33 @@ func TestCompleteACWRefusesNotesTooLong(t *testing.T) {
 	if got := e.contacts.log(); len(got) != 3 || !strings.HasPrefix(got[1], "notes call-9 é") {
 		t.Fatalf("contact calls: %q", got)
 	}
+}
+
+// A console on the server's origin says hello without a token: the
+// session cookie of its upgrade request authenticates it. Another origin's
+// page cannot upgrade with the cookie at all.
+func TestHelloWithTheConsoleSessionCookie(t *testing.T) {
+	e := newEnv(t)
+	tok := e.login("ana")
+	ctx, cancel := context.WithTimeout(e.ctx, 5*time.Second)
+	defer cancel()
+	cookie := http.Header{"Cookie": {SessionCookie + "=" + tok}}
+	ws, _, err := websocket.Dial(ctx, e.url, &websocket.DialOptions{HTTPHeader: cookie})
+	must(t, err)
+	t.Cleanup(func() { ws.CloseNow() })
+	c := &client{t: t, ws: ws}
+	if w := c.call(map[string]any{"type": "hello"}); w.Type != TypeWelcome || w.Agent == nil || w.Agent.ID != "u-ana" {
+		t.Fatalf("hello with the cookie: %+v", w)
+	}
+	ack(t, c.call(map[string]any{"type": "setState", "status": "Available"}))
+
+	evil := http.Header{"Cookie": {SessionCookie + "=" + tok}, "Origin": {"https://evil.example"}}
+	if ws, res, err := websocket.Dial(ctx, e.url, &websocket.DialOptions{HTTPHeader: evil}); err == nil {
+		ws.CloseNow()
+		t.Fatal("a cross-origin upgrade with the session cookie was accepted")
+	} else if res == nil || res.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin upgrade: %v %v", res, err)
+	}
+	// Neither a token nor a cookie: unauthenticated, as before.
+	wantError(t, e.dial().call(map[string]any{"type": "hello"}), CodeUnauthenticated)
 }

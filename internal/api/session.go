@@ -33,7 +33,7 @@ import (
 )
 
 const (
-	sessionCookie = "sb_session"
+	sessionCookie = agent.SessionCookie
 	csrfCookie    = "sb_csrf"
 	csrfHeader    = "X-CSRF-Token"
 )

@@ -71,6 +71,23 @@ function done(what, extra = {}) {
 
 const tid = (page, id) => page.getByTestId(id);
 
+// editNode selects an action on the designer's canvas and returns its
+// field in the side panel. A click while the canvas is still fitting its
+// view (a slow machine) can miss: it tries again.
+async function editNode(page, id, field) {
+  const input = page.getByTestId('side-panel').getByTestId(field);
+  for (let i = 0; ; i++) {
+    await page.getByTestId(`node-${id}`).click();
+    try {
+      await input.waitFor({ timeout: 5000 });
+      return input;
+    } catch (e) {
+      if (i === 2) throw e;
+      log(`the side panel did not show ${field} of ${id}; clicking again`);
+    }
+  }
+}
+
 // The widget lives in a shadow root: Playwright's locators pierce it.
 async function widgetSays(page, text) {
   await page.getByTestId('widget-messages').getByText(text).first().waitFor();
@@ -115,10 +132,8 @@ async function main() {
   step = 'edit the prompt in the designer';
   await tid(a, `design-${cfg.flowName}`).click();
   await tid(a, 'designer-canvas').waitFor();
-  await tid(a, `node-${cfg.welcomeAction}`).click();
-  await tid(a, 'side-panel').getByTestId('field-Text').fill(cfg.welcome);
-  await tid(a, `node-${cfg.queueAction}`).click();
-  await tid(a, 'side-panel').getByTestId('field-QueueId').fill(cfg.queueId);
+  await (await editNode(a, cfg.welcomeAction, 'field-Text')).fill(cfg.welcome);
+  await (await editNode(a, cfg.queueAction, 'field-QueueId')).fill(cfg.queueId);
   await shot(a, '03-designer', true);
   await tid(a, 'designer-save').click();
   await a.getByTestId('designer-status').filter({ hasText: /saved/i }).waitFor();

@@ -132,6 +132,48 @@ describe('login', () => {
   });
 });
 
+describe('cookie session', () => {
+  const sessionBody = { kind: 'session', admin: false, instance: { id: 'i-1', alias: 'demo' },
+    user: { id: 'u-ana', username: 'ana', displayName: 'Ana' }, permissions: ['agent.ccp'], expiresAt: '2030-01-01T00:00:00Z' };
+
+  it('logs in to the console session and says hello and resume without a token', async () => {
+    const f = loginFetch(200, sessionBody);
+    const { c, ws } = await connected({ fetch: f, cookieSession: true });
+    expect(f.mock.calls[0][0]).toBe('http://cc.test/api/v1/auth/session');
+    expect(ws.sent[0]).toMatchObject({ type: 'hello' });
+    expect(ws.sent[0]).not.toHaveProperty('token');
+    expect(c.getState().session).toMatchObject({ token: '', instanceId: 'i-1', userId: 'u-ana', displayName: 'Ana' });
+    // A reload: the stored session (no token) resumes, still without a token.
+    ws.push({ type: 'state', seq: 1, status: 'Available' });
+    const c2 = newClient({ fetch: f, cookieSession: true });
+    const p = c2.connect();
+    const ws2 = FakeSocket.all[FakeSocket.all.length - 1];
+    ws2.open();
+    expect(ws2.sent[0]).toMatchObject({ type: 'resume', lastSeq: 1 });
+    expect(ws2.sent[0]).not.toHaveProperty('token');
+    ws2.push({ re: ws2.sent[0].id, ...welcome({ resumed: true, lastSeq: 1 }) });
+    await p;
+  });
+
+  it('ends the console session on logout, with the CSRF token', async () => {
+    const f = loginFetch(200, sessionBody);
+    const { c, ws } = await connected({ fetch: f, cookieSession: true });
+    vi.stubGlobal('document', { cookie: 'other=1; sb_csrf=tok%2Bx' });
+    try {
+      const out = c.logout();
+      expect(ws.last()).toMatchObject({ type: 'setState', status: 'Offline' });
+      ws.push({ type: 'ack', re: ws.last().id });
+      await out;
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    const [url, init] = f.mock.calls[f.mock.calls.length - 1];
+    expect(url).toBe('http://cc.test/api/v1/auth/logout');
+    expect((init?.headers as Record<string, string>)['X-CSRF-Token']).toBe('tok+x');
+    expect(c.loggedIn).toBe(false);
+  });
+});
+
 describe('connection', () => {
   it('says hello with the token and applies the welcome', async () => {
     const { c, ws } = await connected({}, {

@@ -75,12 +75,21 @@ export interface AgentClientOptions {
   backoffMs?: number[];
   /** Jitter source (0..1); default Math.random. Tests pass () => 0. */
   random?: () => number;
+  /**
+   * Log in with the web console's session cookie (POST /api/v1/auth/session)
+   * instead of a token: the WebSocket is then authenticated by the cookie,
+   * and no token ever reaches page scripts. Only for a page on the server's
+   * own origin (the console's CCP); integrators on another origin use the
+   * token login (the default).
+   */
+  cookieSession?: boolean;
 }
 
 // ---------------------------------------------------------------- state
 
 /** The session a login gives: kept across reloads in storage. */
 export interface AgentSession {
+  /** The session token; "" with cookieSession (the cookie carries it). */
   token: string;
   instanceId: string;
   userId?: string;
@@ -268,6 +277,7 @@ export class AgentClient extends Emitter<AgentClientEvents> {
       requestTimeoutMs: options.requestTimeoutMs ?? 15000,
       backoffMs: options.backoffMs?.length ? options.backoffMs : DEFAULT_BACKOFF,
       random: options.random ?? Math.random,
+      cookieSession: options.cookieSession ?? false,
     };
     const WS = options.WebSocketImpl ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     const f = options.fetch ?? (globalThis.fetch ? globalThis.fetch.bind(globalThis) : undefined);
@@ -412,6 +422,7 @@ export class AgentClient extends Emitter<AgentClientEvents> {
    * status 401).
    */
   async login(creds: { instanceId: string; username: string; password: string }): Promise<AgentSession> {
+    if (this.opts.cookieSession) return this.loginWithCookie(creds);
     let res: Response;
     try {
       res = await this.fetchImpl(this.opts.baseUrl + '/api/v1/auth/login', {
@@ -452,6 +463,57 @@ export class AgentClient extends Emitter<AgentClientEvents> {
     return sess;
   }
 
+  // loginWithCookie logs in to the console (POST /api/v1/auth/session): the
+  // answer sets the HttpOnly session cookie that authenticates the
+  // WebSocket's hello; the session kept here has no token.
+  private async loginWithCookie(creds: { instanceId: string; username: string; password: string }): Promise<AgentSession> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(this.opts.baseUrl + '/api/v1/auth/session', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(creds),
+        credentials: 'same-origin',
+      });
+    } catch (err) {
+      throw new AgentApiError('network', `cannot reach the server: ${String(err)}`, 'login');
+    }
+    let body: {
+      instance?: { id?: string };
+      user?: { id?: string; username?: string; displayName?: string };
+      expiresAt?: string;
+      code?: string;
+      detail?: string;
+      title?: string;
+    } = {};
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      // not JSON: reported below by status
+    }
+    if (!res.ok || !body.user) {
+      throw new AgentApiError(
+        body.code ?? `http_${res.status}`,
+        body.detail ?? body.title ?? `login failed (HTTP ${res.status})`,
+        'login',
+        res.status,
+      );
+    }
+    const sess: AgentSession = {
+      token: '',
+      instanceId: body.instance?.id ?? creds.instanceId,
+      userId: body.user.id,
+      username: body.user.username ?? creds.username,
+      displayName: body.user.displayName ?? '',
+      expiresAt: body.expiresAt,
+      lastSeq: null,
+    };
+    this.stopped = false;
+    this.set({ replaced: false, lastError: null });
+    this.setSession(sess);
+    return sess;
+  }
+
   /**
    * logout sets the agent Offline (when connected: closing the socket alone
    * keeps the agent's status for the grace period), closes the socket and
@@ -466,6 +528,20 @@ export class AgentClient extends Emitter<AgentClientEvents> {
       }
     }
     this.close();
+    if (this.opts.cookieSession) {
+      // End the console session too (its cookie would otherwise log the
+      // next page load back in); the CSRF token is the sb_csrf cookie's.
+      const csrf = /(?:^|;\s*)sb_csrf=([^;]*)/.exec(globalThis.document?.cookie ?? '')?.[1] ?? '';
+      try {
+        await this.fetchImpl(this.opts.baseUrl + '/api/v1/auth/logout', {
+          method: 'POST',
+          headers: { 'X-CSRF-Token': decodeURIComponent(csrf) },
+          credentials: 'same-origin',
+        });
+      } catch {
+        // offline: the session expires by itself
+      }
+    }
     this.loggedOutLocally('logout');
   }
 
@@ -584,8 +660,8 @@ export class AgentClient extends Emitter<AgentClientEvents> {
     try {
       w =
         sess.lastSeq !== null
-          ? await this.send('resume', { token: sess.token, lastSeq: sess.lastSeq }, true)
-          : await this.send('hello', { token: sess.token }, true);
+          ? await this.send('resume', { ...tokenOf(sess), lastSeq: sess.lastSeq }, true)
+          : await this.send('hello', tokenOf(sess), true);
     } catch (err) {
       if (gen !== this.gen) return;
       const e = err as AgentApiError;
@@ -1008,4 +1084,10 @@ export class AgentClient extends Emitter<AgentClientEvents> {
       }
     }
   }
+}
+
+// tokenOf is hello's token field: none for a cookie session (the upgrade
+// request's cookie authenticates it).
+function tokenOf(sess: AgentSession): { token?: string } {
+  return sess.token ? { token: sess.token } : {};
 }

@@ -118,8 +118,8 @@ export type ConsultTarget = Exclude<TransferTarget, { flowId: string }>;
 
 /** The fields of each client request (without v, type, id). */
 export interface RequestFields {
-  hello: { token: string };
-  resume: { token: string; lastSeq: number };
+  hello: { token?: string };
+  resume: { token?: string; lastSeq: number };
   setState: { status: string };
   accept: { contactId: string };
   reject: { contactId: string };

@@ -13,7 +13,9 @@ let agent: Agent | null = null;
 /** getAgent makes the page's client and softphone on first use (not at import, for tests). */
 export function getAgent(): Agent {
   if (!agent) {
-    const client = new AgentClient();
+    // The CCP is on the server's origin: it logs in with the console's session
+    // cookie, so no token is ever visible to page scripts.
+    const client = new AgentClient({ cookieSession: true });
     const phone = new Softphone(client, { audioElement: null });
     agent = { client, phone };
   }
