@@ -6,6 +6,7 @@
 import { Emitter } from './emitter';
 import { AgentApiError } from './errors';
 import {
+  EVENT_TYPES,
   PROTOCOL_VERSION,
   type Ack,
   type AgentInfo,
@@ -202,22 +203,7 @@ interface Pending {
   timer: ReturnType<typeof setTimeout>;
 }
 
-const KNOWN_EVENTS = new Set<string>([
-  'state',
-  'offer',
-  'offerWithdrawn',
-  'missed',
-  'contactConnected',
-  'contactError',
-  'contactEnded',
-  'acwStarted',
-  'acwEnded',
-  'message',
-  'typing',
-  'receipt',
-  'contactHold',
-  'consultFailed',
-]);
+const KNOWN_EVENTS = new Set<string>(EVENT_TYPES);
 
 const DEFAULT_BACKOFF = [500, 1000, 2000, 4000, 8000, 10000];
 /** The statuses every instance has, as the router names them. */
@@ -419,57 +405,44 @@ export class AgentClient extends Emitter<AgentClientEvents> {
    * login checks the credentials (POST /api/v1/auth/login; instanceId may be
    * the instance's alias) and keeps the session. It does not connect: call
    * connect(). A bad login rejects with AgentApiError (code unauthenticated,
-   * status 401).
+   * status 401). With cookieSession it logs in to the console instead (POST
+   * /api/v1/auth/session): the answer sets the HttpOnly session cookie that
+   * authenticates the WebSocket's hello, and the session kept has no token.
    */
   async login(creds: { instanceId: string; username: string; password: string }): Promise<AgentSession> {
-    if (this.opts.cookieSession) return this.loginWithCookie(creds);
-    let res: Response;
-    try {
-      res = await this.fetchImpl(this.opts.baseUrl + '/api/v1/auth/login', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify(creds),
-        credentials: 'same-origin',
-      });
-    } catch (err) {
-      throw new AgentApiError('network', `cannot reach the server: ${String(err)}`, 'login');
+    let sess: Omit<AgentSession, 'lastSeq'> | null;
+    if (this.opts.cookieSession) {
+      const body = await this.postLogin<{
+        instance?: { id?: string };
+        user?: { id?: string; username?: string; displayName?: string };
+        expiresAt?: string;
+      }>('/api/v1/auth/session', creds);
+      sess = body.user
+        ? { token: '', instanceId: body.instance?.id ?? creds.instanceId, userId: body.user.id,
+            username: body.user.username ?? creds.username, displayName: body.user.displayName ?? '',
+            expiresAt: body.expiresAt }
+        : null;
+    } else {
+      const body = await this.postLogin<Partial<LoginResponse>>('/api/v1/auth/login', creds);
+      sess = typeof body.token === 'string'
+        ? { token: body.token, instanceId: body.instanceId ?? creds.instanceId, userId: body.userId,
+            username: body.username ?? creds.username, displayName: body.displayName ?? '', expiresAt: body.expiresAt }
+        : null;
     }
-    let body: Partial<LoginResponse> & { code?: string; detail?: string; title?: string } = {};
-    try {
-      body = (await res.json()) as typeof body;
-    } catch {
-      // not JSON: reported below by status
-    }
-    if (!res.ok || typeof body.token !== 'string') {
-      throw new AgentApiError(
-        body.code ?? `http_${res.status}`,
-        body.detail ?? body.title ?? `login failed (HTTP ${res.status})`,
-        'login',
-        res.status,
-      );
-    }
-    const sess: AgentSession = {
-      token: body.token,
-      instanceId: body.instanceId ?? creds.instanceId,
-      userId: body.userId,
-      username: body.username ?? creds.username,
-      displayName: body.displayName ?? '',
-      expiresAt: body.expiresAt,
-      lastSeq: null,
-    };
+    if (!sess) throw new AgentApiError('http_200', 'login failed: the answer has no session', 'login', 200);
+    const full: AgentSession = { ...sess, lastSeq: null };
     this.stopped = false;
     this.set({ replaced: false, lastError: null });
-    this.setSession(sess);
-    return sess;
+    this.setSession(full);
+    return full;
   }
 
-  // loginWithCookie logs in to the console (POST /api/v1/auth/session): the
-  // answer sets the HttpOnly session cookie that authenticates the
-  // WebSocket's hello; the session kept here has no token.
-  private async loginWithCookie(creds: { instanceId: string; username: string; password: string }): Promise<AgentSession> {
+  // postLogin posts credentials to a login route and returns its JSON
+  // answer; a refusal rejects with the problem's code and message.
+  private async postLogin<T>(path: string, creds: { instanceId: string; username: string; password: string }): Promise<T> {
     let res: Response;
     try {
-      res = await this.fetchImpl(this.opts.baseUrl + '/api/v1/auth/session', {
+      res = await this.fetchImpl(this.opts.baseUrl + path, {
         method: 'POST',
         headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
         body: JSON.stringify(creds),
@@ -478,20 +451,13 @@ export class AgentClient extends Emitter<AgentClientEvents> {
     } catch (err) {
       throw new AgentApiError('network', `cannot reach the server: ${String(err)}`, 'login');
     }
-    let body: {
-      instance?: { id?: string };
-      user?: { id?: string; username?: string; displayName?: string };
-      expiresAt?: string;
-      code?: string;
-      detail?: string;
-      title?: string;
-    } = {};
+    let body = {} as T & { code?: string; detail?: string; title?: string };
     try {
       body = (await res.json()) as typeof body;
     } catch {
       // not JSON: reported below by status
     }
-    if (!res.ok || !body.user) {
+    if (!res.ok) {
       throw new AgentApiError(
         body.code ?? `http_${res.status}`,
         body.detail ?? body.title ?? `login failed (HTTP ${res.status})`,
@@ -499,19 +465,7 @@ export class AgentClient extends Emitter<AgentClientEvents> {
         res.status,
       );
     }
-    const sess: AgentSession = {
-      token: '',
-      instanceId: body.instance?.id ?? creds.instanceId,
-      userId: body.user.id,
-      username: body.user.username ?? creds.username,
-      displayName: body.user.displayName ?? '',
-      expiresAt: body.expiresAt,
-      lastSeq: null,
-    };
-    this.stopped = false;
-    this.set({ replaced: false, lastError: null });
-    this.setSession(sess);
-    return sess;
+    return body;
   }
 
   /**
