@@ -106,6 +106,30 @@ func RunBaresip(ctx context.Context, t testing.TB, o BaresipOptions) BaresipResu
 	return runBaresip(ctx, t, o, "")
 }
 
+// renderConfig fills in the unset addresses (127.0.0.1, a free SIP port,
+// four free RTP ports) and returns baresipConfig for a run in dir.
+func renderConfig(t testing.TB, dir string, ip *string, sipPort *int, rtpPorts *string, hz int) string {
+	t.Helper()
+	if *ip == "" {
+		*ip = "127.0.0.1"
+	}
+	if *sipPort == 0 {
+		*sipPort = FreeSIPPort(t, *ip)
+	}
+	if *rtpPorts == "" {
+		p := FreeRTPPort(t, *ip)
+		*rtpPorts = fmt.Sprintf("%d-%d", p, p+3)
+	}
+	return strings.NewReplacer(
+		"{{ip}}", *ip,
+		"{{port}}", strconv.Itoa(*sipPort),
+		"{{hz}}", strconv.Itoa(hz),
+		"{{rtp}}", *rtpPorts,
+		"{{modules}}", BaresipModulePath,
+		"{{dir}}", dir,
+	).Replace(baresipConfig)
+}
+
 // runBaresip runs one call with extra config lines, and with baresip's
 // SIP trace (-s) in the log: each message with its transport and
 // addresses ("TLS 127.0.0.1:A -> 127.0.0.1:B").
@@ -117,16 +141,6 @@ func runBaresip(ctx context.Context, t testing.TB, o BaresipOptions, extraConfig
 	if o.ToneHz == 0 {
 		o.ToneHz = 440
 	}
-	if o.LocalIP == "" {
-		o.LocalIP = "127.0.0.1"
-	}
-	if o.SIPPort == 0 {
-		o.SIPPort = FreeSIPPort(t, o.LocalIP)
-	}
-	if o.RTPPorts == "" {
-		p := FreeRTPPort(t, o.LocalIP)
-		o.RTPPorts = fmt.Sprintf("%d-%d", p, p+3)
-	}
 	if o.From == "" {
 		o.From = "tester"
 	}
@@ -135,14 +149,7 @@ func runBaresip(ctx context.Context, t testing.TB, o BaresipOptions, extraConfig
 	}
 	dir := t.TempDir()
 	res := BaresipResult{Dir: dir, ExitCode: -1}
-	cfg := strings.NewReplacer(
-		"{{ip}}", o.LocalIP,
-		"{{port}}", strconv.Itoa(o.SIPPort),
-		"{{hz}}", strconv.Itoa(o.ToneHz),
-		"{{rtp}}", o.RTPPorts,
-		"{{modules}}", BaresipModulePath,
-		"{{dir}}", dir,
-	).Replace(baresipConfig) + extraConfig
+	cfg := renderConfig(t, dir, &o.LocalIP, &o.SIPPort, &o.RTPPorts, o.ToneHz) + extraConfig
 	accounts := fmt.Sprintf("<sip:%s@%s>;regint=0\n", o.From, o.LocalIP)
 	for name, body := range map[string]string{"config": cfg, "accounts": accounts, "contacts": ""} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {

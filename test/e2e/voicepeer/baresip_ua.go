@@ -85,25 +85,8 @@ func StartBaresipUA(ctx context.Context, t testing.TB, o BaresipUAOptions) *Bare
 	if o.ToneHz == 0 {
 		o.ToneHz = 880
 	}
-	if o.LocalIP == "" {
-		o.LocalIP = "127.0.0.1"
-	}
-	if o.SIPPort == 0 {
-		o.SIPPort = FreeSIPPort(t, o.LocalIP)
-	}
-	if o.RTPPorts == "" {
-		p := FreeRTPPort(t, o.LocalIP)
-		o.RTPPorts = fmt.Sprintf("%d-%d", p, p+3)
-	}
 	dir := t.TempDir()
-	cfg := strings.NewReplacer(
-		"{{ip}}", o.LocalIP,
-		"{{port}}", strconv.Itoa(o.SIPPort),
-		"{{hz}}", strconv.Itoa(o.ToneHz),
-		"{{rtp}}", o.RTPPorts,
-		"{{modules}}", BaresipModulePath,
-		"{{dir}}", dir,
-	).Replace(baresipConfig)
+	cfg := renderConfig(t, dir, &o.LocalIP, &o.SIPPort, &o.RTPPorts, o.ToneHz)
 	domain := o.Domain
 	if domain == "" {
 		domain = o.Registrar
