@@ -364,3 +364,27 @@ func findTarget[T any, P interface {
 	}
 	return bind.Target{ID: v.GetMeta().ID, Name: v.ResourceName()}, nil
 }
+
+// prepareFlow converts an old-format document ("modules") written through
+// the flows resource to the current format, as import does, so that every
+// stored flow is one the designer can draw and edit. A current-format
+// document is stored exactly as sent (drafts may be incomplete).
+func prepareFlow(_ context.Context, f, _ *core.Flow) error {
+	var probe struct {
+		Actions json.RawMessage `json:"Actions"`
+		Modules json.RawMessage `json:"modules"`
+	}
+	if f.Content == nil || json.Unmarshal(f.Content, &probe) != nil || probe.Actions != nil || probe.Modules == nil {
+		return nil
+	}
+	doc, err := flow.Parse(f.Content)
+	if err != nil {
+		return parseProblem(err)
+	}
+	converted, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("flow %q: encode the converted document: %w", f.Name, err)
+	}
+	f.Content = converted
+	return nil
+}

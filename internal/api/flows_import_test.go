@@ -314,6 +314,38 @@ func TestImportConvertsTheOldFormat(t *testing.T) {
 	})
 }
 
+// A flow written through the flows resource in the old format is stored
+// converted, as import stores it, so the designer can always draw it; a
+// current-format draft is stored as sent, and an old-format document that
+// does not parse is refused naming the field.
+func TestFlowWritesConvertTheOldFormat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newImportEnv(t, st)
+		code, _, body := e.do("POST", e.path("/flows"), map[string]any{"name": "Old", "content": json.RawMessage(corpusFile(t, "013.json"))})
+		var fl core.Flow
+		if code != http.StatusCreated || json.Unmarshal(body, &fl) != nil {
+			t.Fatalf("create: %d %s", code, body)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal(fl.Content, &doc); err != nil || doc["Version"] != flow.CurrentVersion || doc["Actions"] == nil || doc["modules"] != nil {
+			t.Fatalf("created content is not the current format: %v %.200s", err, fl.Content)
+		}
+		if _, f := e.storedFlow(fl.ID); len(f.Actions) == 0 || f.Format != flow.FormatCurrent {
+			t.Errorf("stored flow: %d actions, format %v", len(f.Actions), f.Format)
+		}
+		draft := `{"Version":"2019-10-30","Actions":[]}`
+		code, _, body = e.do("PUT", e.path("/flows/"+fl.ID), map[string]any{"name": "Old", "version": fl.Version, "content": json.RawMessage(draft)})
+		if code != http.StatusOK || json.Unmarshal(body, &fl) != nil || !jsonEqual(t, fl.Content, []byte(draft)) {
+			t.Errorf("current-format update: %d %s", code, body)
+		}
+		code, _, body = e.do("PUT", e.path("/flows/"+fl.ID), map[string]any{"name": "Old", "version": fl.Version,
+			"content": json.RawMessage(`{"modules":"not a list","version":"1"}`)})
+		if code < 400 || code >= 500 || !strings.Contains(string(body), "content") {
+			t.Errorf("bad old-format update: %d %s", code, body)
+		}
+	})
+}
+
 func TestImportRejectsUnsupportedActionTypesListingThem(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		e := newImportEnv(t, st)
