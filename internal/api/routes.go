@@ -51,7 +51,7 @@ func (s *Server) apiRoutes() []route {
 	rs = append(rs, crud(s, kindSpec[queueT, *queueT]{path: "queues", tag: "Queues", one: "Queue", repo: s.st.Queues})...)
 	rs = append(rs, crud(s, kindSpec[routingProfileT, *routingProfileT]{path: "routing-profiles", tag: "Routing profiles", one: "RoutingProfile", repo: s.st.RoutingProfiles})...)
 	rs = append(rs, crud(s, kindSpec[phoneNumberT, *phoneNumberT]{path: "phone-numbers", tag: "Phone numbers", one: "PhoneNumber", repo: s.st.PhoneNumbers})...)
-	rs = append(rs, crud(s, kindSpec[flowT, *flowT]{path: "flows", tag: "Flows", one: "Flow", repo: s.st.Flows})...)
+	rs = append(rs, crud(s, kindSpec[flowT, *flowT]{path: "flows", tag: "Flows", one: "Flow", repo: s.st.Flows, prepare: prepareFlow})...)
 	rs = append(rs, s.flowRoutes()...)
 	rs = append(rs, s.flowImportRoutes()...)
 	rs = append(rs, crud(s, kindSpec[promptT, *promptT]{path: "prompts", tag: "Prompts", one: "Prompt", repo: s.st.Prompts, prepare: keepPromptAudio})...)
