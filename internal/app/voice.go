@@ -322,10 +322,11 @@ func (v *voiceChannel) HandleCall(ctx context.Context, in *sip.InboundCall) {
 		v.reject(in, 500, "Server Internal Error")
 		return
 	}
-	log = log.With("contact", c.ID)
 	call := &call{v: v, in: in, caller: callerNumber(req), trunk: in.Trunk(), reinvites: in.ReInvites(),
-		sess: sess, inst: route.InstanceID, id: c.ID, log: log,
+		sess: sess, inst: route.InstanceID, id: c.ID,
 		origin: media.Origin{SessionID: rand.Uint64() >> 1, Version: 1}}
+	log = newCallLogger(log, call)
+	call.log = log
 	call.rec = newCallRecording(call)
 	call.p = voice.New(voice.Config{TTS: v.tts, ASR: v.asr, Prompt: v.promptAudio(route.InstanceID),
 		DefaultVoice: v.cfg.TTSVoice, Record: call.rec.set, Dial: call.dial, Logger: log}, call.rec.media())

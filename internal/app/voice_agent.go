@@ -110,7 +110,7 @@ func (v *voiceChannel) relink(c *call, next string) {
 	c.prevIDs = append(c.prevIDs, prev)
 	c.idMu.Unlock()
 	v.live.m.Store(next, c)
-	c.log.Info("call: moved to the transfer's new contact", "contact", next, "previous", prev)
+	c.log.Info("call: moved to the transfer's new contact", "previous", prev)
 }
 
 func (v *voiceChannel) liveCall(contactID string) *call {

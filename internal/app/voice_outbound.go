@@ -166,9 +166,10 @@ func (v *voiceChannel) acceptDial(inst *instanceCC, e routing.Event) {
 // connected it (see the top of this file).
 func (v *voiceChannel) placeDial(ctx context.Context, inst *instanceCC, r agentLegRequest, d *outboundDial) {
 	v.dials.m.Delete(r.contactID)
-	log := v.log.With("contact", r.contactID, "agent", r.agentID, "number", d.number)
-	c := &call{v: v, caller: d.number, trunk: d.trunk.ID, outbound: true, inst: inst.id, id: r.contactID, log: log,
+	c := &call{v: v, caller: d.number, trunk: d.trunk.ID, outbound: true, inst: inst.id, id: r.contactID,
 		origin: media.Origin{SessionID: rand.Uint64() >> 1, Version: 1}}
+	log := newCallLogger(v.log.With("agent", r.agentID, "number", d.number), c)
+	c.log = log
 	c.desk.req = make(chan agentLegRequest, 1)
 	fail := func(reason contact.DisconnectReason, cause string, err error) {
 		log.Info("dial: not connected", "cause", cause, "err", err)
