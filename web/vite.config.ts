@@ -45,5 +45,9 @@ export default defineConfig({
   test: {
     environment: 'node',
     include: ['src/**/*.test.ts', 'src/**/*.test.tsx'],
+    // Component tests render Mantine in jsdom: a few take seconds on a
+    // loaded 2-core machine, so the default 5 s would fail them for load,
+    // not for a defect.
+    testTimeout: 20_000,
   },
 });
