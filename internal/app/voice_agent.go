@@ -91,6 +91,12 @@ func (v *voiceChannel) unregister(c *call) {
 	}
 }
 
+// bridgeConfig is how calls are bridged to agents and third parties: a SIP
+// leg gets silence after 100 ms without audio from the other side (a muted
+// agent, a softphone reloading, a phone with VAD), so its RTP never stops
+// while the call is connected.
+var bridgeConfig = media.BridgeConfig{FillSilence: 100 * time.Millisecond}
+
 // alias makes the call reachable by another contact's ID too (a
 // consultation's), until unregister.
 func (v *voiceChannel) alias(c *call, id string) {

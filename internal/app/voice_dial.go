@@ -294,7 +294,7 @@ func (b *bridgeCall) run(ctx context.Context) error {
 		})
 	}
 	bridged := make(chan error, 1)
-	go func() { bridged <- media.Bridge(bctx, b.c.sess, b.leg) }()
+	go func() { bridged <- media.BridgeWith(bctx, b.c.sess, b.leg, bridgeConfig) }()
 	defer func() { cancel(); <-bridged }()
 	start := time.Now()
 	for {

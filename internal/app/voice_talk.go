@@ -280,13 +280,13 @@ func (t *agentTalk) run(ctx context.Context) error {
 		tap := &agentTap{Endpoint: primary.ep, t: t}
 		switch mode {
 		case modeTalk:
-			start(func() error { return media.Bridge(sctx, t.c.sess, tap) })
+			start(func() error { return media.BridgeWith(sctx, t.c.sess, tap, bridgeConfig) })
 		case modeHold:
 			start(func() error { return media.Loop(sctx, t.c.rec.media(), t.c.v.moh) })
 		case modeConsult:
 			start(func() error { return media.Loop(sctx, t.c.rec.media(), t.c.v.moh) })
 			if third != nil {
-				start(func() error { return media.Bridge(sctx, tap, third.ep) })
+				start(func() error { return media.BridgeWith(sctx, tap, third.ep, bridgeConfig) })
 			}
 		case modeConference:
 			mx := media.NewMixer(t.log)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -131,8 +132,26 @@ const BridgeDTMFDuration = 100 * time.Millisecond
 // It returns nil when ctx ends and ErrClosed when either session is
 // closed. Run must be running on both sessions for anything to flow.
 func Bridge(ctx context.Context, a, b Endpoint) error {
-	a.OnPacket(relayTo(b))
-	b.OnPacket(relayTo(a))
+	return BridgeWith(ctx, a, b, BridgeConfig{})
+}
+
+// BridgeConfig tunes BridgeWith.
+type BridgeConfig struct {
+	// FillSilence, when positive, keeps the RTP of each SIP leg (*Session)
+	// flowing: when nothing was relayed to it for that long (the other side
+	// is muted, silent with VAD, or has no media for a moment, such as a
+	// softphone reloading), the bridge sends it 20 ms frames of silence
+	// until audio comes again. A carrier or phone that ends calls on an
+	// RTP timeout, or a NAT binding that lapses, does not see a gap.
+	// Zero relays only what comes, as Bridge does.
+	FillSilence time.Duration
+}
+
+// BridgeWith is Bridge with a configuration.
+func BridgeWith(ctx context.Context, a, b Endpoint, cfg BridgeConfig) error {
+	fa, fb := newFiller(a, cfg.FillSilence), newFiller(b, cfg.FillSilence)
+	a.OnPacket(relayTo(b, fb))
+	b.OnPacket(relayTo(a, fa))
 	defer a.OnPacket(nil)
 	defer b.OnPacket(nil)
 
@@ -141,6 +160,9 @@ func Bridge(ctx context.Context, a, b Endpoint) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); relayDTMF(dctx, a, b) }()
 	go func() { defer wg.Done(); relayDTMF(dctx, b, a) }()
+	if fa != nil || fb != nil {
+		wg.Go(func() { fillSilence(dctx, cfg.FillSilence, fa, fb) })
+	}
 	defer wg.Wait()
 	defer cancel() // before the wait
 	select {
@@ -153,10 +175,56 @@ func Bridge(ctx context.Context, a, b Endpoint) error {
 	}
 }
 
-// relayTo is the OnPacket sink that sends a leg's audio on the other.
-func relayTo(to Endpoint) func(Packet) {
+// filler is the silence a bridge sends a SIP leg when nothing else came
+// for a while (BridgeConfig.FillSilence).
+type filler struct {
+	s    *Session
+	last atomic.Int64 // UnixNano of the last frame relayed to s
+}
+
+// newFiller returns the filler of e, nil when e is not a SIP leg or
+// filling is off.
+func newFiller(e Endpoint, after time.Duration) *filler {
+	s, ok := e.(*Session)
+	if !ok || after <= 0 {
+		return nil
+	}
+	f := &filler{s: s}
+	f.last.Store(time.Now().UnixNano())
+	return f
+}
+
+// fillSilence sends each filler's session a frame of silence every frame
+// time while nothing was relayed to it for after, until ctx ends.
+func fillSilence(ctx context.Context, after time.Duration, fs ...*filler) {
+	silence := make([]int16, FrameSamples)
+	tick := time.NewTicker(FrameDuration)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			for _, f := range fs {
+				if f == nil || now.UnixNano()-f.last.Load() < int64(after) {
+					continue
+				}
+				if err := f.s.WriteAudio(silence); err != nil && !errors.Is(err, ErrClosed) {
+					f.s.log.Debug("bridge: silence", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// relayTo is the OnPacket sink that sends a leg's audio on the other
+// (noting it in the other's filler, if any).
+func relayTo(to Endpoint, f *filler) func(Packet) {
 	warned := false // the read loop calls the sink sequentially
 	return func(p Packet) {
+		if f != nil {
+			f.last.Store(time.Now().UnixNano())
+		}
 		if err := to.WriteEncoded(p.Codec, p.Payload); err != nil && !errors.Is(err, ErrClosed) && !warned {
 			warned = true
 			bridgeLog(to).Debug("bridge: relay", "err", err)

@@ -22,6 +22,12 @@ type bridged struct {
 // and dtmfB.
 func newBridged(t testing.TB, codecA, codecB Codec, dtmfB uint8) *bridged {
 	t.Helper()
+	return newBridgedWith(t, codecA, codecB, dtmfB, BridgeConfig{})
+}
+
+// newBridgedWith is newBridged with the bridge's configuration.
+func newBridgedWith(t testing.TB, codecA, codecB Codec, dtmfB uint8, cfg BridgeConfig) *bridged {
+	t.Helper()
 	p := testPorts(t, 8)
 	open := func() *Conn {
 		c, err := p.Open()
@@ -45,7 +51,7 @@ func newBridged(t testing.TB, codecA, codecB Codec, dtmfB uint8) *bridged {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- Bridge(ctx, b.legA, b.legB) }()
+	go func() { done <- BridgeWith(ctx, b.legA, b.legB, cfg) }()
 	checkFor(t, 2*time.Second, "the bridge to start", func() bool {
 		return b.legA.onPacket.Load() != nil && b.legB.onPacket.Load() != nil
 	})
@@ -129,6 +135,54 @@ func TestBridgeRelaysAudioBothWaysWithoutTranscoding(t *testing.T) {
 	if st := b.legB.Stats(); st.PacketsSent < 5 {
 		t.Fatalf("leg B sent %d packets", st.PacketsSent)
 	}
+}
+
+// With FillSilence, a SIP leg gets frames of silence while the other side
+// sends nothing (a muted agent, a softphone reloading), and the other
+// side's audio, all of it, when it comes.
+func TestBridgeFillsSilenceWhileTheOtherSideIsQuiet(t *testing.T) {
+	b := newBridgedWith(t, PCMU, PCMA, 101, BridgeConfig{FillSilence: 60 * time.Millisecond})
+	var atCallee, atCaller packetSink
+	b.callee.OnPacket(atCallee.add)
+	b.caller.OnPacket(atCaller.add)
+	silentU, silentA := PCMU.Encode(nil, make([]int16, FrameSamples)), PCMA.Encode(nil, make([]int16, FrameSamples))
+	// Nobody talks: both legs get silence in their own codec.
+	checkFor(t, 3*time.Second, "silence on both legs", func() bool {
+		return len(atCaller.get()) >= 5 && len(atCallee.get()) >= 5
+	})
+	for _, c := range []struct {
+		name   string
+		pkts   []Packet
+		silent []byte
+	}{{"caller", atCaller.get(), silentU}, {"callee", atCallee.get(), silentA}} {
+		for i, p := range c.pkts {
+			if !bytes.Equal(p.Payload, c.silent) {
+				t.Fatalf("%s packet %d is not silence: % x", c.name, i, p.Payload[:8])
+			}
+		}
+	}
+	// The callee talks: every one of its frames reaches the caller.
+	back := tone(1000, 25*FrameSamples, 6000)
+	sendFrames(t, b.callee, back)
+	want := make(map[string]bool)
+	for i := range 25 {
+		want[string(PCMU.Encode(nil, PCMA.Decode(nil, PCMA.Encode(nil, back[i*FrameSamples:(i+1)*FrameSamples]))))] = true
+	}
+	checkFor(t, 3*time.Second, "the callee's 25 frames at the caller", func() bool {
+		n := 0
+		for _, p := range atCaller.get() {
+			if want[string(p.Payload)] {
+				n++
+			}
+		}
+		return n >= 25
+	})
+	// Then silence again.
+	n := len(atCaller.get())
+	checkFor(t, 3*time.Second, "silence after the talk", func() bool {
+		pk := atCaller.get()
+		return len(pk) >= n+5 && bytes.Equal(pk[len(pk)-1].Payload, silentU)
+	})
 }
 
 func TestBridgeTranscodesPCMUToPCMA(t *testing.T) {
@@ -243,7 +297,7 @@ func BenchmarkBridgeRelay(b *testing.B) {
 			out := newSession(b, p, peer.addr(), func(c *SessionConfig) { c.Codec = tc.to })
 			defer in.Close()
 			defer out.Close()
-			in.OnPacket(relayTo(out))
+			in.OnPacket(relayTo(out, nil))
 			pkt := rtpPacket(b, 0, 1, 160, PCMU.Encode(nil, tone(440, FrameSamples, 8000)))
 			var rp rtp.Packet
 			now := time.Now()
