@@ -5,7 +5,7 @@
 //   node agent.mjs <page URL>        (or SOFTPHONE_URL=<page URL> node agent.mjs)
 //
 // It launches Chromium (CHROMIUM_PATH, default /usr/bin/chromium) with a fake
-// microphone, opens the page, prints {"ok":true,"ready":true,...} and then
+// microphone (driver.mjs), opens the page, prints {"ok":true,"ready":true,...} and then
 // reads one JSON command per line on stdin, answering each with one JSON
 // line on stdout: {"ok":true,...} or {"ok":false,"error":"..."}. Commands act
 // through the page's UI (clicks on data-testid elements); only state and
@@ -30,58 +30,28 @@
 //   {"cmd":"dial","phoneNumber","queueId"?}                 → {contactId}
 //   {"cmd":"reload"}                                        → {resumed, status, contacts}
 //   {"cmd":"stats"} {"cmd":"state"} {"cmd":"screenshot","path"} {"cmd":"quit"}
-import { createInterface } from 'node:readline';
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, dirname } from 'node:path';
-import { chromium } from 'playwright-core';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { launch, logger, out, serve } from './driver.mjs';
 
 const pageURL = process.argv[2] || process.env.SOFTPHONE_URL;
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const DEFAULT_TIMEOUT_MS = 15000;
-
-function out(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
-
-function log(...args) {
-  process.stderr.write(`[agent.mjs ${new Date().toISOString().slice(11, 23)}] ${args.join(' ')}\n`);
-}
+const log = logger('agent.mjs');
 
 if (!pageURL) {
   out({ ok: false, error: 'usage: node agent.mjs <softphone page URL> (or SOFTPHONE_URL)' });
   process.exit(2);
 }
 
-const userDataDir = mkdtempSync(join(tmpdir(), 'sb-chromium-'));
-let browser;
-let context;
 let page;
 
+// start launches Chromium (driver.mjs) on the page and waits for its script.
 async function start() {
-  // launchPersistentContext takes the fresh profile directory itself
-  // (Playwright refuses --user-data-dir in args).
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: [
-      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
-      '--allow-loopback-in-peer-connection', '--disable-features=WebRtcHideLocalIpsWithMdns',
-      '--autoplay-policy=no-user-gesture-required',
-      ...(process.env.FAKE_AUDIO_FILE ? [`--use-file-for-fake-audio-capture=${process.env.FAKE_AUDIO_FILE}`] : []),
-    ],
-    permissions: ['microphone'],
-    viewport: { width: 900, height: 1000 },
-  });
-  browser = context.browser();
-  page = context.pages()[0] || (await context.newPage());
-  page.on('console', (m) => log(`console.${m.type()}: ${m.text()}`));
-  page.on('pageerror', (e) => log(`pageerror: ${e.message}`));
-  page.on('crash', () => log('the page crashed'));
+  const session = await launch({ viewport: { width: 900, height: 1000 }, log });
+  page = session.page;
   await page.goto(pageURL, { waitUntil: 'load' });
   await waitDefined(DEFAULT_TIMEOUT_MS);
+  return { ...session, ready: { url: pageURL } };
 }
 
 // waitDefined waits for the page's script to have set window.softphone.
@@ -308,42 +278,4 @@ async function run(c) {
   }
 }
 
-async function shutdown(code) {
-  try { if (context) await context.close(); } catch (e) { log(`close: ${e.message}`); }
-  try { rmSync(userDataDir, { recursive: true, force: true }); } catch { /* best effort */ }
-  process.exit(code);
-}
-
-async function main() {
-  try {
-    await start();
-  } catch (e) {
-    out({ ok: false, error: `start: ${e.message}` });
-    await shutdown(1);
-    return;
-  }
-  out({ ok: true, ready: true, url: pageURL, chromium: browser ? browser.version() : '' });
-  const rl = createInterface({ input: process.stdin, crlfDelay: Infinity });
-  // One command at a time, in order.
-  for await (const line of rl) {
-    if (!line.trim()) continue;
-    let c;
-    try {
-      c = JSON.parse(line);
-    } catch (e) {
-      out({ ok: false, error: `bad command line: ${e.message}` });
-      continue;
-    }
-    try {
-      const r = await run(c);
-      out({ ok: true, ...r });
-    } catch (e) {
-      out({ ok: false, error: String(e && e.message ? e.message.split('\n')[0] : e) });
-    }
-    if (c.cmd === 'quit') break;
-  }
-  await shutdown(0);
-}
-
-process.on('SIGTERM', () => shutdown(143));
-main();
+serve({ log, start, run });

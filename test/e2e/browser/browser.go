@@ -6,7 +6,10 @@
 //
 // Start launches the driver; (*Agent).Do sends one JSON command (see the
 // command list at the top of agent.mjs) and returns its JSON answer; Close
-// quits. Nothing is skipped: without node, Chromium or test/browser's
+// quits. StartScript runs another driver of test/browser that speaks the
+// same protocol (test/browser/driver.mjs), such as ccp-voice.mjs, which
+// plays the agent on the web console's CCP instead of the test page.
+// Nothing is skipped: without node, Chromium or test/browser's
 // node_modules the test fails and says what to install (`make node-deps`).
 // The page's console and the driver's log are kept and written to the test
 // log when the test fails.
@@ -116,11 +119,31 @@ func StartWithAudio(tb testing.TB, pageURL, audioFile string) *Agent {
 	return start(tb, pageURL, audioFile)
 }
 
+// StartScript is StartWithAudio with the driver script (a file of
+// test/browser, e.g. "ccp-voice.mjs") instead of agent.mjs; audioFile may
+// be empty (Chromium's beep).
+func StartScript(tb testing.TB, script, pageURL, audioFile string) *Agent {
+	tb.Helper()
+	return startScript(tb, script, pageURL, audioFile)
+}
+
 func start(tb testing.TB, pageURL, audioFile string) *Agent {
+	tb.Helper()
+	return startScript(tb, "", pageURL, audioFile)
+}
+
+// startScript starts the driver script (agent.mjs when empty).
+func startScript(tb testing.TB, name, pageURL, audioFile string) *Agent {
 	tb.Helper()
 	node, script, err := Requirements()
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if name != "" {
+		script = filepath.Join(filepath.Dir(script), name)
+		if _, err := os.Stat(script); err != nil {
+			tb.Fatalf("browser driver: %v", err)
+		}
 	}
 	a := &Agent{tb: tb, lines: make(chan string, 64), stderr: &syncBuffer{}, done: make(chan struct{})}
 	a.cmd = exec.Command(node, script, pageURL)
@@ -155,7 +178,7 @@ func start(tb testing.TB, pageURL, audioFile string) *Agent {
 	tb.Cleanup(func() {
 		a.Close()
 		if tb.Failed() {
-			tb.Logf("--- browser driver log (agent.mjs, page console) ---\n%s", lastChars(a.stderr.String(), 20000))
+			tb.Logf("--- browser driver log (%s, page console) ---\n%s", filepath.Base(script), lastChars(a.stderr.String(), 20000))
 		}
 	})
 	ready, err := a.read(startTimeout)

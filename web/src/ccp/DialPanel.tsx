@@ -19,7 +19,7 @@ export function DialPanel({ client, disabled, run }: {
     run('dial', () => client.dial(n, queue.trim() || undefined));
   };
   return (
-    <form onSubmit={submit} aria-label="Dial out">
+    <form onSubmit={submit} aria-label="Dial out" data-testid="dial-panel">
       <Group gap="xs" align="flex-end" wrap="wrap">
         <TextInput label="Phone number" placeholder="+15550100" value={number} onChange={(e) => setNumber(e.currentTarget.value)}
           data-testid="dial-number" w={170} inputMode="tel" />

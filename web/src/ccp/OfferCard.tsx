@@ -26,7 +26,7 @@ export function OfferCard({ contact, onAccept, onReject, now: fixedNow }: {
     }
   };
   return (
-    <Card withBorder shadow="sm" data-testid="offer" data-contact-id={contact.contactId} bg="var(--mantine-color-blue-light)">
+    <Card withBorder shadow="sm" data-testid="offer" data-contact-id={contact.contactId} data-channel={contact.channel} bg="var(--mantine-color-blue-light)">
       <Stack gap="xs">
         <Group justify="space-between">
           <Text fw={700}>Incoming {contact.channel === 'VOICE' ? 'call' : contact.channel.toLowerCase()}</Text>

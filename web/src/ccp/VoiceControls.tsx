@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { Button, Group, SimpleGrid, Stack, TextInput } from '@mantine/core';
 import type { AgentClient, ContactState, Softphone } from '../agent-client';
+import { useSoftphoneState } from './agent';
 
 const KEYS: [string, string][] = [
   ['1', '1'], ['2', '2'], ['3', '3'], ['4', '4'], ['5', '5'], ['6', '6'],
@@ -9,7 +10,8 @@ const KEYS: [string, string][] = [
 
 // VoiceControls are a call's softphone controls: mute (server-side), hold,
 // and a DTMF keypad (keys play in band on the audio line; typed digits can
-// also be sent by the server as RFC 4733 events).
+// also be sent by the server as RFC 4733 events). The keypad's
+// data-dtmf-played lists the tones the line has played (for tests).
 export function VoiceControls({ client, phone, contact, run }: {
   client: AgentClient;
   phone: Softphone;
@@ -17,9 +19,10 @@ export function VoiceControls({ client, phone, contact, run }: {
   run: (label: string, f: () => Promise<unknown> | void) => void;
 }) {
   const [digits, setDigits] = useState('');
+  const line = useSoftphoneState(phone);
   const id = contact.contactId;
   return (
-    <Stack gap="xs">
+    <Stack gap="xs" data-testid="voice-controls">
       <Group gap="xs">
         {contact.muted ? (
           <Button color="orange" onClick={() => run('unmute', () => phone.unmute(id))} data-testid="unmute">Unmute</Button>
@@ -32,7 +35,7 @@ export function VoiceControls({ client, phone, contact, run }: {
           <Button variant="default" onClick={() => run('hold', () => client.hold(id))} data-testid="hold">Hold</Button>
         )}
       </Group>
-      <SimpleGrid cols={3} spacing={4} maw={220} data-testid="dtmf-keypad" role="group" aria-label="Keypad">
+      <SimpleGrid cols={3} spacing={4} maw={220} data-testid="dtmf-keypad" data-dtmf-played={line.dtmfPlayed} role="group" aria-label="Keypad">
         {KEYS.map(([key, name]) => (
           <Button key={name} size="xs" variant="default" data-testid={`dtmf-key-${name}`} aria-label={`Key ${key}`}
             onClick={() => run('dtmf', () => {
