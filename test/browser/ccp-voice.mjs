@@ -152,46 +152,12 @@ const toggles = {
 const keyName = { '*': 'star', '#': 'pound' };
 
 // listenInPage measures for ms what the agent hears (the stream the CCP's
-// <audio data-testid="remote-audio"> plays): the RMS and, for each
-// frequency in freqs, that tone's amplitude (Goertzel), both on the -1..1
-// scale and averaged over analyser frames; the same measure as the test
-// softphone page's window.softphone.listen.
+// <audio data-testid="remote-audio"> plays), with the measure of the test
+// softphone page: listen.js, which the server that serves the CCP also
+// serves under /softphone/ (internal/testphone).
 async function listenInPage([ms, freqs]) {
-  const stream = document.querySelector('[data-testid="remote-audio"]')?.srcObject;
-  if (!stream || !stream.getAudioTracks().length) return { error: 'no remote audio track' };
-  if (!window.__sbListen) window.__sbListen = new AudioContext();
-  const ctx = window.__sbListen;
-  await ctx.resume();
-  const src = ctx.createMediaStreamSource(stream);
-  const an = ctx.createAnalyser();
-  an.fftSize = 2048;
-  src.connect(an);
-  const buf = new Float32Array(an.fftSize);
-  const rate = ctx.sampleRate;
-  const sums = freqs.map(() => 0);
-  let sq = 0;
-  let frames = 0;
-  const frameMs = (1000 * an.fftSize) / rate;
-  const deadline = performance.now() + ms;
-  while (performance.now() < deadline) {
-    await new Promise((res) => setTimeout(res, frameMs));
-    an.getFloatTimeDomainData(buf);
-    let e = 0;
-    for (const x of buf) e += x * x;
-    sq += e / buf.length;
-    freqs.forEach((hz, i) => {
-      const k = 2 * Math.cos((2 * Math.PI * hz) / rate);
-      let s1 = 0;
-      let s2 = 0;
-      for (const x of buf) [s1, s2] = [x + k * s1 - s2, s1];
-      sums[i] += Math.sqrt(Math.max(0, s1 * s1 + s2 * s2 - k * s1 * s2)) / buf.length;
-    });
-    frames++;
-  }
-  src.disconnect();
-  const levels = {};
-  freqs.forEach((hz, i) => { levels[hz] = frames ? sums[i] / frames : 0; });
-  return { frames, sampleRate: rate, rms: frames ? Math.sqrt(sq / frames) : 0, levels };
+  const { listen } = await import('/softphone/listen.js');
+  return listen(document.querySelector('[data-testid="remote-audio"]')?.srcObject, ms, freqs);
 }
 
 // statsInPage reads the RTP statistics of the page's live audio line (its
