@@ -14,6 +14,21 @@ export function statusOptions(state: Pick<ClientState, 'statuses' | 'status'>): 
   return names;
 }
 
+/**
+ * activity is what the agent is doing besides its status, as Connect's CCP
+ * shows it beside the status: "After contact work" while a contact is in
+ * after-contact work (the status stays Available: the agent is still
+ * routable on its other channels), "On contact" while connected to one,
+ * "Incoming" while offered one, else nothing.
+ */
+export function activity(state: Pick<ClientState, 'contacts'>): string | undefined {
+  const slots = Object.values(state.contacts ?? {}).map((c) => c.state);
+  if (slots.includes('AfterContactWork')) return 'After contact work';
+  if (slots.includes('Connected')) return 'On contact';
+  if (slots.includes('Pending')) return 'Incoming';
+  return undefined;
+}
+
 // StatusBar chooses the agent's status among those the agent API lists in
 // welcome (Amazon Connect Streams' agent.getAgentStates()).
 export function StatusBar({ client, state, onError }: { client: AgentClient; state: ClientState; onError: (msg: string) => void }) {
@@ -26,6 +41,7 @@ export function StatusBar({ client, state, onError }: { client: AgentClient; sta
   };
 
   const ready = state.connection === 'ready';
+  const doing = activity(state);
   return (
     <Group gap="xs" align="flex-end" wrap="wrap">
       <NativeSelect label="Status" data={statusOptions(state)} value={state.status} disabled={!ready}
@@ -38,6 +54,11 @@ export function StatusBar({ client, state, onError }: { client: AgentClient; sta
       <Text size="sm" c="dimmed" mb={6} data-testid="agent-status" data-status={state.status}>
         {state.status}
       </Text>
+      {doing && (
+        <Badge variant="light" color={doing === 'After contact work' ? 'grape' : 'teal'} data-testid="agent-activity" mb={6}>
+          {doing}
+        </Badge>
+      )}
     </Group>
   );
 }
