@@ -11,7 +11,7 @@ STATICCHECK_VERSION := v0.8.2
 export SWITCHBOARD_TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 export SWITCHBOARD_TEST_NATS_URL ?= nats://127.0.0.1:4222
 
-.PHONY: build run test lint vet staticcheck unit e2e bench generate tools clean node-deps web web-if-node web-test
+.PHONY: build run test lint fmt-check vet staticcheck unit e2e bench generate tools clean node-deps web web-if-node web-test
 
 # build embeds the web console when it has been built (make web); without
 # it the binary serves a page saying how to build it.
@@ -21,7 +21,7 @@ build:
 run: web-if-node build
 	$(BIN) serve --demo --log-format text
 
-test: tools vet staticcheck generate-check node-deps web web-test unit e2e
+test: tools fmt-check vet staticcheck generate-check node-deps web web-test unit e2e
 
 # The web console (web/): React + TypeScript + Vite, built into web/dist/app
 # and embedded in the binary (web/embed.go).
@@ -44,8 +44,13 @@ node-deps:
 	npm ci --prefix test/chatjs --no-audit --no-fund
 	npm ci --prefix test/browser --no-audit --no-fund
 
+# Go sources must be gofmt-formatted (the e2e-tagged ones too).
+fmt-check:
+	@out=$$(gofmt -l cmd internal bench test web/*.go); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
 vet:
 	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/e2e/...
 
 staticcheck: tools
 	$(STATICCHECK) ./...

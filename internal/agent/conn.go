@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"unicode/utf8"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -29,11 +29,11 @@ const SessionCookie = "sb_session"
 // conn is one WebSocket connection of an agent.
 type conn struct {
 	cookieToken string // the session cookie of the upgrade request, if any
-	ws     *websocket.Conn
-	out    chan []byte
-	done   chan struct{}
-	once   sync.Once
-	reason string
+	ws          *websocket.Conn
+	out         chan []byte
+	done        chan struct{}
+	once        sync.Once
+	reason      string
 }
 
 func newConn(ws *websocket.Conn) *conn {
@@ -538,7 +538,7 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 	case TypeRead, TypeDelivered:
 		return h.receipt(ctx, a, req)
 	case TypeListQuickConnects:
-		return h.quickConnects(ctx)
+		return h.quickConnects(ctx, a.id)
 	case TypeGetTranscript:
 		return h.transcript(ctx, a, req.ContactID)
 	case TypeTyping:

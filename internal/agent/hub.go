@@ -151,8 +151,11 @@ type Directory interface {
 	// Statuses are the statuses an agent can choose now, in the order the
 	// console lists them: Available, Offline and the enabled custom ones.
 	Statuses(ctx context.Context) ([]StatusInfo, error)
-	// QuickConnects are the instance's quick connects, ordered by name.
-	QuickConnects(ctx context.Context) ([]QuickConnectInfo, error)
+	// QuickConnects are the quick connects the agent (a user ID) is
+	// offered, ordered by name: those associated with the queues of its
+	// routing profile, as Streams' agent.getEndpoints(agent.getAllQueueARNs()).
+	// The Transferer refuses a transfer or consultation to any other.
+	QuickConnects(ctx context.Context, agentID string) ([]QuickConnectInfo, error)
 }
 
 // StatusInfo is a status an agent can choose (welcome's statuses): Name is
@@ -624,13 +627,14 @@ func (h *Hub) transcript(ctx context.Context, a *agentState, contactID string) (
 	return Message{Messages: msgs}, nil
 }
 
-// quickConnects lists the instance's quick connects (listQuickConnects).
-func (h *Hub) quickConnects(ctx context.Context) (Message, error) {
+// quickConnects lists the quick connects the agent is offered
+// (listQuickConnects).
+func (h *Hub) quickConnects(ctx context.Context, agentID string) (Message, error) {
 	list := []QuickConnectInfo{}
 	if h.cfg.Directory != nil {
-		l, err := h.cfg.Directory.QuickConnects(ctx)
+		l, err := h.cfg.Directory.QuickConnects(ctx, agentID)
 		if err != nil {
-			h.log.Warn("list quick connects", "err", err)
+			h.log.Warn("list quick connects", "agent", agentID, "err", err)
 			return Message{}, fmt.Errorf("list quick connects: %w", err)
 		}
 		if l != nil {

@@ -192,11 +192,12 @@ func (m *fakeMember) Leave(context.Context) error {
 	return nil
 }
 
-// fakeDirectory lists what the test sets; err fails every call.
+// fakeDirectory lists what the test sets: quick connects per agent; err
+// fails every call.
 type fakeDirectory struct {
 	mu            sync.Mutex
 	statuses      []StatusInfo
-	quickConnects []QuickConnectInfo
+	quickConnects map[string][]QuickConnectInfo
 	err           error
 }
 
@@ -206,13 +207,13 @@ func (f *fakeDirectory) Statuses(context.Context) ([]StatusInfo, error) {
 	return slices.Clone(f.statuses), f.err
 }
 
-func (f *fakeDirectory) QuickConnects(context.Context) ([]QuickConnectInfo, error) {
+func (f *fakeDirectory) QuickConnects(_ context.Context, agentID string) ([]QuickConnectInfo, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return slices.Clone(f.quickConnects), f.err
+	return slices.Clone(f.quickConnects[agentID]), f.err
 }
 
-func (f *fakeDirectory) set(statuses []StatusInfo, qcs []QuickConnectInfo, err error) {
+func (f *fakeDirectory) set(statuses []StatusInfo, qcs map[string][]QuickConnectInfo, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.statuses, f.quickConnects, f.err = statuses, qcs, err
@@ -1005,11 +1006,17 @@ func TestListQuickConnects(t *testing.T) {
 		{ID: "qc-2", Name: "Bob", Type: core.QuickConnectUser, UserID: "u-bob"},
 		{ID: "qc-3", Name: "Head office", Type: core.QuickConnectPhone, PhoneNumber: "+442071234567"},
 	}
-	e.dir.set(nil, qcs, nil)
+	// The directory is asked for this agent's: Bob is offered others.
+	byAgent := map[string][]QuickConnectInfo{"u-ana": qcs, "u-bob": qcs[2:]}
+	e.dir.set(nil, byAgent, nil)
 	if a := ack(t, c.call(map[string]any{"type": "listQuickConnects"})); !slices.Equal(a.QuickConnects, qcs) {
 		t.Fatalf("listQuickConnects: %+v; want %+v", a.QuickConnects, qcs)
 	}
-	e.dir.set(nil, qcs, errors.New("store down"))
+	bob, _ := e.connect("bob")
+	if a := ack(t, bob.call(map[string]any{"type": "listQuickConnects"})); !slices.Equal(a.QuickConnects, qcs[2:]) {
+		t.Fatalf("listQuickConnects of bob: %+v; want %+v", a.QuickConnects, qcs[2:])
+	}
+	e.dir.set(nil, byAgent, errors.New("store down"))
 	wantError(t, c.call(map[string]any{"type": "listQuickConnects"}), CodeInternal)
 
 	// Not before hello.

@@ -442,6 +442,18 @@ var happyPaths = []scenario{
 	{name: "update queue without a version overwrites whatever is stored", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
 		setup: func(t *testing.T, f *fixture) { bumpQueue(t, f) },
 		body:  `{"name":"Billing","hoursOfOperationId":"{a.hours}","maxContacts":4}`, status: 200, want: []string{`"version":3`}},
+	{name: "update queue associates quick connects, which then cannot be deleted", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		body:   `{"name":"Billing","hoursOfOperationId":"{a.hours}","quickConnectIds":["{a.qc}"],"version":1}`,
+		status: 200, want: []string{`"quickConnectIds":["{a.qc}"]`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if q := get(t, f.st.Queues, f.id("a"), f.id("a.queue")); len(q.QuickConnectIDs) != 1 || q.QuickConnectIDs[0] != f.id("a.qc") {
+				t.Fatalf("stored %+v", q)
+			}
+			d := f.call(t, "DELETE", "/api/v1/instances/{a}/quick-connects/{a.qc}", "a", nil, nil)
+			if want := "still used by queue " + f.id("a.queue") + ` \"Billing\" (quickConnectIds[0])`; d.status != 409 || !strings.Contains(d.String(), want) {
+				t.Fatalf("deleting a quick connect a queue lists: %s; want 409 saying %s", d, want)
+			}
+		}},
 	{name: "delete an unreferenced queue", method: "DELETE", path: "/api/v1/instances/{a}/queues/{spare}", key: "a", status: 204,
 		setup: func(t *testing.T, f *fixture) {
 			q := &core.Queue{Name: "Spare", HoursOfOperationID: f.id("a.hours")}
@@ -839,6 +851,56 @@ var happyPaths = []scenario{
 			gone(t, f.st.WebhookSubscriptions(), f.id("a"), f.id("a.webhook"))
 		}},
 
+	// Chat widgets (widgets_test.go has the public routes' refusals and tokens).
+	{name: "create chat widget keeps its security key write-only and canonicalises its origins", method: "POST",
+		path: "/api/v1/instances/{a}/chat-widgets", key: "a",
+		body: `{"name":"Support site","contactFlowId":"{a.flow}","allowedOrigins":["HTTPS://Help.Example.com/","https://*.example.net:8443"],` +
+			`"title":"Need help?","color":"#0A0","requireToken":true,"securityKey":"chat-widget-key-value-0123456789abcdef"}`,
+		status: 201,
+		want: []string{`"hasSecurityKey":true`, `"allowedOrigins":["https://help.example.com","https://*.example.net:8443"]`, `"color":"#0a0"`,
+			`"requireToken":true`, `"disabled":false`},
+		not: []string{"chat-widget-key-value", `"securityKey"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			w := get(t, f.st.ChatWidgets, f.id("a"), createdID(t, r))
+			if w.SecurityKey != "chat-widget-key-value-0123456789abcdef" || w.ContactFlowID != f.id("a.flow") || w.Title != "Need help?" {
+				t.Fatalf("stored %+v", w)
+			}
+		}},
+	{name: "get chat widget hides its security key", method: "GET", path: "/api/v1/instances/{a}/chat-widgets/{a.widget}", key: "a",
+		setup: seedWidgets, status: 200,
+		want: []string{`"hasSecurityKey":true`, `"name":"Web"`, `"contactFlowId":"{a.flow}"`}, not: []string{seededWidgetKey, `"securityKey"`}},
+	{name: "list chat widgets shows only the instance's and hides keys", method: "GET", path: "/api/v1/instances/{a}/chat-widgets", key: "a",
+		setup: seedWidgets, status: 200,
+		want: []string{`"id":"{a.widget}"`, `"id":"{a.widget.locked}"`, `"hasSecurityKey":true`}, not: []string{seededWidgetKey, "{b.widget}"}},
+	{name: "update chat widget without a security key keeps it", method: "PUT", path: "/api/v1/instances/{a}/chat-widgets/{a.widget.locked}", key: "a",
+		setup:  seedWidgets,
+		body:   `{"name":"Signed","contactFlowId":"{a.flow}","allowedOrigins":["https://shop.example.com"],"requireToken":true,"disabled":true,"version":1}`,
+		status: 200, want: []string{`"hasSecurityKey":true`, `"disabled":true`, `"version":2`}, not: []string{seededWidgetKey},
+		check: func(t *testing.T, f *fixture, r *response) {
+			if w := get(t, f.st.ChatWidgets, f.id("a"), f.id("a.widget.locked")); w.SecurityKey != seededWidgetKey || !w.Disabled {
+				t.Fatalf("stored %+v", w)
+			}
+		}},
+	{name: "delete chat widget", method: "DELETE", path: "/api/v1/instances/{a}/chat-widgets/{a.widget}", key: "a", setup: seedWidgets, status: 204,
+		check: func(t *testing.T, f *fixture, r *response) {
+			gone(t, f.st.ChatWidgets, f.id("a"), f.id("a.widget"))
+			get(t, f.st.ChatWidgets, f.id("b"), f.id("b.widget"))
+		}},
+	{name: "a page on an allowed origin reads its chat widget's configuration without a key", method: "GET",
+		path: "/api/v1/widgets/{a.widget}", header: map[string]string{"Origin": "https://shop.example.com"}, setup: seedWidgets, status: 200,
+		want: []string{`"WidgetId":"{a.widget}"`, `"Title":"Chat with us"`, `"Color":"#1a73e8"`, `"DisplayName":"Guest"`, `"RequireToken":false`},
+		not:  []string{seededWidgetKey},
+		check: func(t *testing.T, f *fixture, r *response) {
+			wantCORS(t, r, "https://shop.example.com")
+		}},
+	{name: "a page on an allowed origin starts a chat through its chat widget without a key", method: "POST",
+		path: "/api/v1/widgets/{a.widget}/chat", header: map[string]string{"Origin": "https://shop.example.com"},
+		setup: seedPublishedWidgets, body: `{"ParticipantDetails":{"DisplayName":"Jane"}}`, status: 201,
+		want: []string{`"ContactId":"chat-{a.flow}"`, `"ParticipantId":"p-{a}"`, `"ParticipantToken":"tok-Jane"`},
+		check: func(t *testing.T, f *fixture, r *response) {
+			wantCORS(t, r, "https://shop.example.com")
+		}},
+
 	// The API describes itself.
 	{name: "OpenAPI document needs no key", method: "GET", path: "/api/v1/openapi.json", status: 200, want: []string{`"openapi": "3.0.3"`}},
 }
@@ -1100,6 +1162,16 @@ var referenceScenarios = []scenario{
 			mustDo(t, f.st.RoutingProfiles.Update(context.Background(), f.id("a"), rp, 0))
 		},
 		status: 409, want: []string{"still used by quick-connect {a.qc}"}},
+	{name: "deleting a quick connect a queue lists is a conflict naming the queue", method: "DELETE", path: "/api/v1/instances/{a}/quick-connects/{a.qc}", key: "a",
+		setup: func(t *testing.T, f *fixture) {
+			q := get(t, f.st.Queues, f.id("a"), f.id("a.queue"))
+			q.QuickConnectIDs = []string{f.id("a.qc")}
+			mustDo(t, f.st.Queues.Update(context.Background(), f.id("a"), q, 0))
+		},
+		status: 409, want: []string{"still used by queue {a.queue}", `\"Billing\"`, "quickConnectIds[0]"},
+		check: func(t *testing.T, f *fixture, r *response) { get(t, f.st.QuickConnects, f.id("a"), f.id("a.qc")) }},
+	{name: "a queue cannot list a missing quick connect", method: "PUT", path: "/api/v1/instances/{a}/queues/{a.queue}", key: "a",
+		body: `{"name":"Billing","hoursOfOperationId":"{a.hours}","quickConnectIds":["{a.qc}","{missing}"]}`, status: 422, field: "quickConnectIds[1]"},
 	{name: "deleting hours used by a queue is a conflict", method: "DELETE", path: "/api/v1/instances/{a}/hours-of-operation/{a.hours}", key: "a",
 		status: 409, want: []string{"still used by queue {a.queue}", "hoursOfOperationId"}},
 	{name: "deleting a flow a phone number starts is a conflict", method: "DELETE", path: "/api/v1/instances/{a}/flows/{a.flow}", key: "a",

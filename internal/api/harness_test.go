@@ -447,7 +447,7 @@ var fingerprintQuery = func() string {
 		part("chat_items", "COUNT(*)", sum("LENGTH(body)"), "0", "0"),
 	}
 	for _, tbl := range []string{"users", "security_profiles", "hours_of_operation", "queues", "routing_profiles",
-		"phone_numbers", "flows", "prompts", "quick_connects", "functions", "agent_statuses", "trunks"} {
+		"phone_numbers", "flows", "prompts", "quick_connects", "functions", "agent_statuses", "trunks", "chat_widgets"} {
 		parts = append(parts, part(tbl, "COUNT(*)", sum("version"), sum("LENGTH(body)"), sum("LENGTH(secret)")))
 	}
 	return strings.Join(parts, " UNION ALL ")

@@ -60,6 +60,7 @@ func (s *Server) apiRoutes() []route {
 	rs = append(rs, crud(s, kindSpec[functionT, *functionT]{path: "functions", tag: "Functions", one: "Function", repo: s.st.Functions, prepare: prepareFunction})...)
 	rs = append(rs, crud(s, kindSpec[trunkT, *trunkT]{path: "trunks", tag: "Trunks", one: "Trunk", repo: s.st.Trunks, prepare: prepareTrunk})...)
 	rs = append(rs, crud(s, kindSpec[agentStatusT, *agentStatusT]{path: "agent-statuses", tag: "Agent statuses", one: "AgentStatus", repo: s.st.AgentStatuses, prepare: prepareAgentStatus})...)
+	rs = append(rs, s.chatWidgetRoutes()...)
 	rs = append(rs, s.webhookRoutes()...)
 	rs = append(rs, s.contactRoutes()...)
 	rs = append(rs, s.recordingRoutes()...)

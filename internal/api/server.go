@@ -67,6 +67,15 @@ type Options struct {
 	// Realtime serves the supervisor's real-time view (GET .../realtime);
 	// nil: that route answers 503.
 	Realtime Realtime
+	// WidgetChatRate limits the chats started through the public chat
+	// widget routes: this many a minute per widget and client address
+	// (DefaultWidgetChatRate in `serve`), in bursts of up to
+	// WidgetChatBurst (DefaultWidgetChatBurst when 0). 0: no limit.
+	WidgetChatRate  float64
+	WidgetChatBurst int
+	// Now is the clock of the widget rate limit and token checks; nil
+	// means time.Now.
+	Now func() time.Time
 }
 
 // Server is the HTTP front of the API.
@@ -88,6 +97,10 @@ type Server struct {
 	recordings  objectstore.Store
 	realtime    Realtime
 	draining    atomic.Bool
+	// clock is Options.Now; widgetLimiter is nil when widget chat starts
+	// are not limited.
+	clock         func() time.Time
+	widgetLimiter *widgetLimiter
 
 	reqs     *prometheus.CounterVec
 	duration *prometheus.HistogramVec
@@ -107,9 +120,13 @@ func New(o Options) *Server {
 	if o.Transcripts == nil && o.Store != nil {
 		o.Transcripts = o.Store.ChatBackend()
 	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
 	s := &Server{st: o.Store, log: o.Logger, reg: o.Registry, checks: o.Checks, maxBody: o.MaxBodyBytes, version: o.Version,
 		flowCheck: o.FlowCheck, agentAuth: o.AgentAuth, chats: o.Chats, contacts: o.Contacts, transcripts: o.Transcripts,
-		recordings: o.Recordings, realtime: o.Realtime}
+		recordings: o.Recordings, realtime: o.Realtime, clock: o.Now}
+	s.widgetLimiter = newWidgetLimiter(o.WidgetChatRate, o.WidgetChatBurst, o.Now)
 	s.reqs = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "switchboard_http_requests_total", Help: "HTTP requests by route and status.",
 	}, []string{"method", "route", "status"})
@@ -128,6 +145,7 @@ func New(o Options) *Server {
 		}
 		mux.Handle(rt.method+" "+rt.path, h)
 	}
+	s.mountWidgetPreflight(mux)
 	for pattern, h := range o.Handlers {
 		mux.Handle(pattern, h)
 	}

@@ -275,6 +275,7 @@ var areaByTag = map[string]string{
 	"Flows":                 "flows",
 	"Phone numbers":         "numbers",
 	"Trunks":                "numbers",
+	"Chat widgets":          "numbers", // entry points, like phone numbers
 	"Users":                 "users",
 	"Security profiles":     "users",
 	"Prompts":               "prompts",

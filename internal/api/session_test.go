@@ -222,6 +222,7 @@ func checkRoutePermissions(t *testing.T, s *Server) {
 		"listQueues": "routing.read", "createQueue": "routing.edit", "updateHoursOfOperation": "routing.edit",
 		"getFlow": "flows.read", "importFlow": "flows.edit", "exportFlow": "flows.read", "publishFlow": "flows.publish",
 		"listPhoneNumbers": "numbers.read", "deleteTrunk": "numbers.edit", "createUser": "users.edit",
+		"listChatWidgets": "numbers.read", "updateChatWidget": "numbers.edit",
 		"putPromptAudio": "prompts.edit", "getPromptAudio": "prompts.read", "updateFunction": "functions.edit",
 		"listAPIKeys": "apikeys.edit", "createAPIKey": "apikeys.edit", "getContactRecording": "recordings.listen",
 		"listContactRecords": "metrics.historical", "getInstance": "",

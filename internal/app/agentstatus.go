@@ -3,6 +3,7 @@ package app
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -86,22 +87,73 @@ func (d agentDirectory) Statuses(ctx context.Context) ([]agent.StatusInfo, error
 	return out, nil
 }
 
-// QuickConnects lists every quick connect of the instance, ordered by
-// name. Amazon Connect offers an agent only the quick connects of the
-// queues in its routing profile; Switchboard does not associate quick
-// connects with queues yet, so every agent sees them all.
-func (d agentDirectory) QuickConnects(ctx context.Context) ([]agent.QuickConnectInfo, error) {
+// QuickConnects lists the quick connects agentID is offered (see
+// offeredQuickConnects), ordered by name.
+func (d agentDirectory) QuickConnects(ctx context.Context, agentID string) ([]agent.QuickConnectInfo, error) {
+	offered, err := offeredQuickConnects(ctx, d.st, d.instanceID, agentID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]agent.QuickConnectInfo, 0, len(offered))
+	if len(offered) == 0 {
+		return out, nil
+	}
 	all, err := d.st.QuickConnects.All(ctx, d.instanceID)
 	if err != nil {
 		return nil, fmt.Errorf("quick connects of instance %s: %w", d.instanceID, err)
 	}
-	out := make([]agent.QuickConnectInfo, 0, len(all))
 	for _, q := range all {
-		out = append(out, agent.QuickConnectInfo{ID: q.ID, Name: q.Name, Type: q.Type, QueueID: q.QueueID,
-			UserID: q.UserID, PhoneNumber: q.PhoneNumber})
+		if offered[q.ID] {
+			out = append(out, agent.QuickConnectInfo{ID: q.ID, Name: q.Name, Type: q.Type, QueueID: q.QueueID,
+				UserID: q.UserID, PhoneNumber: q.PhoneNumber})
+		}
 	}
 	slices.SortFunc(out, func(a, b agent.QuickConnectInfo) int {
 		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.Name, b.Name), cmp.Compare(a.ID, b.ID))
 	})
 	return out, nil
+}
+
+// offeredQuickConnects returns the IDs of the quick connects an agent (a
+// user ID) is offered, as Amazon Connect's CCP does (Streams'
+// agent.getEndpoints(agent.getAllQueueARNs())): those associated with any
+// queue of the agent's routing profile (Queue.QuickConnectIDs; the
+// profile's queues list, not its default outbound queue). An agent
+// without a routing profile, or a user that no longer exists, is offered
+// none. listQuickConnects lists these, and a transfer or consultation by
+// quick connect accepts only these, so a client cannot reach past the list.
+func offeredQuickConnects(ctx context.Context, st *store.Store, instanceID, agentID string) (map[string]bool, error) {
+	offered := map[string]bool{}
+	u, err := st.Users.Get(ctx, instanceID, agentID)
+	if errors.Is(err, store.ErrNotFound) {
+		return offered, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("quick connects of agent %s: %w", agentID, err)
+	}
+	if u.RoutingProfileID == "" {
+		return offered, nil
+	}
+	rp, err := st.RoutingProfiles.Get(ctx, instanceID, u.RoutingProfileID)
+	if errors.Is(err, store.ErrNotFound) { // deleted between the two reads
+		return offered, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("quick connects of agent %s: routing profile %s: %w", agentID, u.RoutingProfileID, err)
+	}
+	seen := map[string]bool{}
+	for _, rq := range rp.Queues { // a queue is listed once per channel
+		if seen[rq.QueueID] {
+			continue
+		}
+		seen[rq.QueueID] = true
+		q, err := st.Queues.Get(ctx, instanceID, rq.QueueID)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("quick connects of agent %s: queue %s: %w", agentID, rq.QueueID, err)
+		}
+		for _, id := range q.QuickConnectIDs {
+			offered[id] = true
+		}
+	}
+	return offered, nil
 }

@@ -86,6 +86,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err 
 		FlowCheck: api.CheckFlow,
 		AgentAuth: a.cc.auth, Handlers: a.cc.handlers(), Chats: a.cc, Contacts: a.cc.contacts,
 		Recordings: recordings, Realtime: a.cc.realtime,
+		WidgetChatRate: cfg.WidgetChatRate, WidgetChatBurst: cfg.WidgetChatBurst,
 	})
 	a.ln, err = net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {

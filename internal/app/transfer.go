@@ -59,7 +59,7 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 	target := routing.Target{QueueID: to.QueueID, AgentID: to.AgentID}
 	flowRef, number := to.FlowID, to.PhoneNumber
 	if to.QuickConnectID != "" {
-		if target, number, flowRef, err = inst.quickConnect(ctx, to.QuickConnectID); err != nil {
+		if target, number, flowRef, err = inst.quickConnect(ctx, agentID, to.QuickConnectID); err != nil {
 			return "", err
 		}
 	}
@@ -176,14 +176,25 @@ func (inst *instanceCC) Transfer(ctx context.Context, agentID, contactID string,
 	return next.ID, nil
 }
 
-// quickConnect resolves a quick connect: its queue or agent and the
-// transfer flow it names, or its phone number.
-func (inst *instanceCC) quickConnect(ctx context.Context, id string) (t routing.Target, number, flowID string, err error) {
+// quickConnect resolves a quick connect an agent picked: its queue or
+// agent and the transfer flow it names, or its phone number. Only a quick
+// connect the agent is offered (listQuickConnects: one associated with a
+// queue of its routing profile) is accepted; any other is refused as
+// target_unavailable, so a client cannot reach past the agent's list.
+func (inst *instanceCC) quickConnect(ctx context.Context, agentID, id string) (t routing.Target, number, flowID string, err error) {
 	qc, err := inst.cc.st.QuickConnects.Get(ctx, inst.id, id)
 	if errors.Is(err, store.ErrNotFound) {
 		return t, "", "", fmt.Errorf("%w: quick connect %s", agent.ErrUnknownTarget, id)
 	} else if err != nil {
 		return t, "", "", err
+	}
+	offered, err := offeredQuickConnects(ctx, inst.cc.st, inst.id, agentID)
+	if err != nil {
+		return t, "", "", err
+	}
+	if !offered[qc.ID] {
+		return t, "", "", fmt.Errorf("%w: quick connect %q is not offered to this agent (no queue of its routing profile lists it)",
+			agent.ErrTargetUnavailable, qc.Name)
 	}
 	switch qc.Type {
 	case core.QuickConnectQueue:

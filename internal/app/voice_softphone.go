@@ -169,7 +169,7 @@ func (a agentVoice) Consult(ctx context.Context, agentID, contactID string, to a
 	case to.FlowID != "":
 		return "", fmt.Errorf("%w: a consultation calls an agent, a queue or a phone number, not a flow", agent.ErrTargetUnavailable)
 	case to.QuickConnectID != "":
-		if target, number, _, err = inst.quickConnect(ctx, to.QuickConnectID); err != nil {
+		if target, number, _, err = inst.quickConnect(ctx, agentID, to.QuickConnectID); err != nil {
 			return "", err
 		}
 	case to.PhoneNumber != "":

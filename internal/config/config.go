@@ -34,6 +34,11 @@ type Config struct {
 	Demo            bool          `yaml:"demo"`
 	ShutdownTimeout time.Duration `yaml:"shutdown-timeout"`
 	MaxBodyBytes    int64         `yaml:"max-body-bytes"`
+	// WidgetChatRate is how many chats a minute one client address may
+	// start through one chat widget (0: no limit), in bursts of up to
+	// WidgetChatBurst.
+	WidgetChatRate  float64 `yaml:"widget-chat-rate"`
+	WidgetChatBurst int     `yaml:"widget-chat-burst"`
 
 	// Voice.
 	SIPAddr      string        `yaml:"sip"`
@@ -67,6 +72,8 @@ func Default() Config {
 		LogFormat:       "json",
 		ShutdownTimeout: 30 * time.Second,
 		MaxBodyBytes:    1 << 20,
+		WidgetChatRate:  10,
+		WidgetChatBurst: 5,
 		SIPAddr:         "127.0.0.1:5060",
 		RTPPorts:        "10000-20000",
 		MediaTimeout:    30 * time.Second,
@@ -97,6 +104,8 @@ func (c *Config) Bind(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "seed the demo instance (idempotent) and print how to use it"+envNote("demo"))
 	fs.DurationVar(&c.ShutdownTimeout, "shutdown-timeout", c.ShutdownTimeout, "how long a first SIGTERM waits for work to drain"+envNote("shutdown-timeout"))
 	fs.Int64Var(&c.MaxBodyBytes, "max-body-bytes", c.MaxBodyBytes, "largest JSON request body accepted"+envNote("max-body-bytes"))
+	fs.Float64Var(&c.WidgetChatRate, "widget-chat-rate", c.WidgetChatRate, "chats a minute one client address may start through one chat widget (0: no limit)"+envNote("widget-chat-rate"))
+	fs.IntVar(&c.WidgetChatBurst, "widget-chat-burst", c.WidgetChatBurst, "chats one client address may start at once through one chat widget before --widget-chat-rate applies"+envNote("widget-chat-burst"))
 	fs.StringVar(&c.SIPAddr, "sip", c.SIPAddr, "SIP listen address (UDP and TCP) for trunks; \"off\" disables voice"+envNote("sip"))
 	fs.StringVar(&c.SIPTLSAddr, "sip-tls", c.SIPTLSAddr, "SIP over TLS listen address; needs --sip-cert and --sip-key"+envNote("sip-tls"))
 	fs.StringVar(&c.SIPCert, "sip-cert", c.SIPCert, "PEM certificate for --sip-tls"+envNote("sip-cert"))
@@ -215,6 +224,12 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
 		bad("max-body-bytes", "must be between 1024 and 67108864")
+	}
+	if c.WidgetChatRate < 0 || c.WidgetChatRate > 1e6 || c.WidgetChatRate != c.WidgetChatRate {
+		bad("widget-chat-rate", "must be between 0 (no limit) and 1000000 chats a minute")
+	}
+	if c.WidgetChatBurst < 1 || c.WidgetChatBurst > 10000 {
+		bad("widget-chat-burst", "must be between 1 and 10000")
 	}
 	if c.SIPAddr != "off" {
 		if _, port, err := net.SplitHostPort(c.SIPAddr); err != nil || port == "" {

@@ -59,11 +59,13 @@ func TestUnknownYAMLKeyRejected(t *testing.T) {
 
 func TestValidationNamesTheSetting(t *testing.T) {
 	cases := map[string][]string{
-		"--http":          {"--http", "nonsense"},
-		"--database-url":  {"--database-url", "mysql://x"},
-		"--log-level":     {"--log-level", "loud"},
-		"--nats-prefix":   {"--nats-prefix", "a.b"},
-		"--nats-replicas": {"--nats-replicas", "2"},
+		"--http":              {"--http", "nonsense"},
+		"--database-url":      {"--database-url", "mysql://x"},
+		"--log-level":         {"--log-level", "loud"},
+		"--nats-prefix":       {"--nats-prefix", "a.b"},
+		"--nats-replicas":     {"--nats-replicas", "2"},
+		"--widget-chat-rate":  {"--widget-chat-rate", "-1"},
+		"--widget-chat-burst": {"--widget-chat-burst", "0"},
 	}
 	for want, args := range cases {
 		_, err := load(t, args, nil)
@@ -96,5 +98,16 @@ func TestValidationNamesTheEnvironmentVariableThatSetTheBadValue(t *testing.T) {
 	_, err := load(t, nil, map[string]string{"SWITCHBOARD_LOG_LEVEL": "loud"})
 	if err == nil || !strings.Contains(err.Error(), "--log-level (set by SWITCHBOARD_LOG_LEVEL)") {
 		t.Errorf("got %v, want an error naming SWITCHBOARD_LOG_LEVEL", err)
+	}
+}
+
+func TestWidgetChatRateDefaultsToTenAMinuteAndZeroDisablesIt(t *testing.T) {
+	c, err := load(t, nil, nil)
+	if err != nil || c.WidgetChatRate != 10 || c.WidgetChatBurst != 5 {
+		t.Fatalf("defaults: rate %v, burst %d, %v", c.WidgetChatRate, c.WidgetChatBurst, err)
+	}
+	c, err = load(t, []string{"--widget-chat-rate", "0"}, map[string]string{"SWITCHBOARD_WIDGET_CHAT_BURST": "20"})
+	if err != nil || c.WidgetChatRate != 0 || c.WidgetChatBurst != 20 {
+		t.Fatalf("rate %v, burst %d, %v; want 0 (no limit) and the environment's 20", c.WidgetChatRate, c.WidgetChatBurst, err)
 	}
 }

@@ -1,7 +1,7 @@
 // Package core holds Switchboard's configuration resources: instances (tenants)
 // and what belongs to each of them (users, security profiles, hours of
 // operation, queues, routing profiles, phone numbers, flows, prompts, quick
-// connects, functions, agent statuses, SIP trunks and API keys).
+// connects, functions, agent statuses, SIP trunks, chat widgets and API keys).
 //
 // The types here are plain data with validation. They know nothing about
 // storage or HTTP: internal/store persists them, internal/api exposes them,
@@ -32,6 +32,7 @@ const (
 	KindAPIKey          Kind = "api-key"
 	KindAgentStatus     Kind = "agent-status"
 	KindTrunk           Kind = "trunk"
+	KindChatWidget      Kind = "chat-widget"
 )
 
 // Meta is the part of every instance-scoped resource that the server manages:
@@ -54,6 +55,9 @@ type Ref struct {
 	Field string // JSON path of the referring field, e.g. "queues[0].queueId"
 	Kind  Kind
 	ID    string
+	// FlowType, on a reference to a flow, is the type the flow must have
+	// (e.g. FlowContact); empty: any type.
+	FlowType string
 }
 
 // Resource is implemented by every instance-scoped resource type.

@@ -15,7 +15,14 @@ type Queue struct {
 	OutboundCallerID *OutboundCallerID `json:"outboundCallerId,omitempty"`
 	// Status is ENABLED or DISABLED; a disabled queue takes no new contacts.
 	Status string `json:"status"`
+	// QuickConnectIDs are the quick connects associated with the queue, as
+	// Amazon Connect's AssociateQueueQuickConnects: an agent is offered the
+	// quick connects of the queues in its routing profile, and only those.
+	QuickConnectIDs []string `json:"quickConnectIds,omitempty"`
 }
+
+// MaxQueueQuickConnects is the most quick connects a queue lists.
+const MaxQueueQuickConnects = 50
 
 // OutboundCallerID is what the called party sees for outbound calls.
 type OutboundCallerID struct {
@@ -56,6 +63,19 @@ func (q *Queue) Validate() error {
 			c.add("outboundCallerId.number", "must be an E.164 number such as +15550100")
 		}
 	}
+	c.check(len(q.QuickConnectIDs) <= MaxQueueQuickConnects, "quickConnectIds", "must list at most %d quick connects, not %d",
+		MaxQueueQuickConnects, len(q.QuickConnectIDs))
+	seen := make(map[string]bool, len(q.QuickConnectIDs))
+	for i, id := range q.QuickConnectIDs {
+		f := fieldIndex("quickConnectIds", i)
+		switch {
+		case id == "":
+			c.add(f, "is required")
+		case seen[id]:
+			c.add(f, "quick connect %s is listed twice", id)
+		}
+		seen[id] = true
+	}
 	return c.err()
 }
 
@@ -66,6 +86,11 @@ func (q *Queue) References() []Ref {
 	}
 	if q.OutboundCallerID != nil && q.OutboundCallerID.FlowID != "" {
 		refs = append(refs, Ref{Field: "outboundCallerId.flowId", Kind: KindFlow, ID: q.OutboundCallerID.FlowID})
+	}
+	for i, id := range q.QuickConnectIDs {
+		if id != "" {
+			refs = append(refs, Ref{Field: fieldIndex("quickConnectIds", i), Kind: KindQuickConnect, ID: id})
+		}
 	}
 	return refs
 }

@@ -26,6 +26,7 @@ var tables = map[core.Kind]string{
 	core.KindFunction:        "functions",
 	core.KindAgentStatus:     "agent_statuses",
 	core.KindTrunk:           "trunks",
+	core.KindChatWidget:      "chat_widgets",
 }
 
 func (s *Store) initRepos() {
@@ -41,6 +42,7 @@ func (s *Store) initRepos() {
 	s.Functions = newRepo[core.Function](s, core.KindFunction, "name")
 	s.AgentStatuses = newRepo[core.AgentStatus](s, core.KindAgentStatus, "name")
 	s.Trunks = newRepo[core.Trunk](s, core.KindTrunk, "name")
+	s.ChatWidgets = newRepo[core.ChatWidget](s, core.KindChatWidget, "name")
 }
 
 // Repo stores one kind of instance-scoped resource. Every method takes the
@@ -333,6 +335,18 @@ func (r *Repo[T, P]) Delete(ctx context.Context, instanceID, id string) error {
 			Scan(&fromKind, &fromID, &field)
 		switch {
 		case err == nil:
+			// The referrer's name as well as its ID: what an administrator
+			// recognises ("used by queue … "Billing"").
+			var name string
+			if table, ok := tables[core.Kind(fromKind)]; ok {
+				if err := tx.QueryRowContext(ctx, `SELECT name FROM `+table+` WHERE id = $1 AND instance_id = $2`,
+					fromID, instanceID).Scan(&name); err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("name of %s %s: %w", fromKind, fromID, err)
+				}
+			}
+			if name != "" {
+				return &ConflictError{Msg: fmt.Sprintf("%s %s is still used by %s %s %q (%s)", r.kind, id, fromKind, fromID, name, field)}
+			}
 			return &ConflictError{Msg: fmt.Sprintf("%s %s is still used by %s %s (%s)", r.kind, id, fromKind, fromID, field)}
 		case !errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("check references to %s: %w", r.kind, err)
@@ -367,6 +381,16 @@ func (r *Repo[T, P]) checkRefs(ctx context.Context, tx *sql.Tx, instanceID strin
 		if !ok {
 			return fmt.Errorf("reference %s to unknown kind %s", ref.Field, ref.Kind)
 		}
+		if ref.Kind == core.KindFlow && ref.FlowType != "" {
+			fe, err := checkFlowType(ctx, tx, instanceID, ref)
+			if err != nil {
+				return err
+			}
+			if fe != nil {
+				c.Errors = append(c.Errors, *fe)
+			}
+			continue
+		}
 		var one int
 		err := tx.QueryRowContext(ctx, `SELECT 1 FROM `+table+` WHERE id = $1 AND instance_id = $2`, ref.ID, instanceID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -379,6 +403,29 @@ func (r *Repo[T, P]) checkRefs(ctx context.Context, tx *sql.Tx, instanceID strin
 		return &c
 	}
 	return nil
+}
+
+// checkFlowType checks a reference to a flow that must be of ref.FlowType:
+// the flow exists in the instance and has that type.
+func checkFlowType(ctx context.Context, tx *sql.Tx, instanceID string, ref core.Ref) (*core.FieldError, error) {
+	var body string
+	err := tx.QueryRowContext(ctx, `SELECT body FROM flows WHERE id = $1 AND instance_id = $2`, ref.ID, instanceID).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return &core.FieldError{Field: ref.Field, Message: fmt.Sprintf("no %s with id %q in this instance", ref.Kind, ref.ID)}, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("check %s: %w", ref.Field, err)
+	}
+	var f struct {
+		Name string `json:"name"`
+		Type string `json:"type"`
+	}
+	if err := json.Unmarshal([]byte(body), &f); err != nil {
+		return nil, fmt.Errorf("check %s: decode flow %s: %w", ref.Field, ref.ID, err)
+	}
+	if f.Type != ref.FlowType {
+		return &core.FieldError{Field: ref.Field, Message: fmt.Sprintf("must be a %s flow; flow %q is a %s flow", ref.FlowType, f.Name, f.Type)}, nil
+	}
+	return nil, nil
 }
 
 func (r *Repo[T, P]) putRefs(ctx context.Context, tx *sql.Tx, instanceID string, v P) error {

@@ -62,6 +62,7 @@ type Store struct {
 	Functions        *Repo[core.Function, *core.Function]
 	AgentStatuses    *Repo[core.AgentStatus, *core.AgentStatus]
 	Trunks           *Repo[core.Trunk, *core.Trunk]
+	ChatWidgets      *Repo[core.ChatWidget, *core.ChatWidget]
 }
 
 // Options configure Open.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -405,4 +406,70 @@ func TestReopenKeepsData(t *testing.T) {
 	if err != nil || cur != latest || cur == 0 {
 		t.Fatalf("migration status %d/%d %v", cur, latest, err)
 	}
+}
+
+// A queue's quick connects are references: one a queue lists cannot be
+// deleted (the conflict names the queue), and a QUEUE quick connect may
+// point at the very queue that lists it — created, changed and deleted in
+// an order that never leaves a dangling reference.
+func TestQueueQuickConnectsAreReferences(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		inst := newInstance(t, st, "acme")
+		h := newHours(t, st, inst)
+		phone := &core.QuickConnect{Name: "Head office", Type: core.QuickConnectPhone, PhoneNumber: "+442071234567"}
+		if err := st.QuickConnects.Create(ctx, inst, phone); err != nil {
+			t.Fatal(err)
+		}
+		// A quick connect that does not exist is refused, naming the entry.
+		q := &core.Queue{Name: "Billing", HoursOfOperationID: h.ID, QuickConnectIDs: []string{phone.ID, "no-such-qc"}}
+		var ve *core.ValidationError
+		if err := st.Queues.Create(ctx, inst, q); !errors.As(err, &ve) || len(ve.Errors) != 1 ||
+			ve.Errors[0].Field != "quickConnectIds[1]" {
+			t.Fatalf("a queue listing a missing quick connect: %v", err)
+		}
+		// The queue first, then the quick connect to it, then the queue lists it.
+		q.QuickConnectIDs = []string{phone.ID}
+		if err := st.Queues.Create(ctx, inst, q); err != nil {
+			t.Fatal(err)
+		}
+		self := &core.QuickConnect{Name: "Billing queue", Type: core.QuickConnectQueue, QueueID: q.ID}
+		if err := st.QuickConnects.Create(ctx, inst, self); err != nil {
+			t.Fatal(err)
+		}
+		q.QuickConnectIDs = append(q.QuickConnectIDs, self.ID)
+		if err := st.Queues.Update(ctx, inst, q, q.Version); err != nil {
+			t.Fatalf("the queue lists the quick connect that points at it: %v", err)
+		}
+		got, err := st.Queues.Get(ctx, inst, q.ID)
+		if err != nil || !slices.Equal(got.QuickConnectIDs, []string{phone.ID, self.ID}) {
+			t.Fatalf("stored queue %+v, %v", got, err)
+		}
+		// Neither can go while the other points at it; the conflict names the queue.
+		var ce *store.ConflictError
+		for _, qc := range []*core.QuickConnect{phone, self} {
+			err := st.QuickConnects.Delete(ctx, inst, qc.ID)
+			if !errors.As(err, &ce) || !strings.Contains(ce.Msg, "still used by queue "+q.ID+` "Billing"`) ||
+				!strings.Contains(ce.Msg, "quickConnectIds[") {
+				t.Fatalf("delete quick connect %s a queue lists: %v", qc.Name, err)
+			}
+		}
+		if err := st.Queues.Delete(ctx, inst, q.ID); !errors.As(err, &ce) || !strings.Contains(ce.Msg, "quick-connect "+self.ID) {
+			t.Fatalf("delete the queue a quick connect points at: %v", err)
+		}
+		// Dropping the association frees the quick connects; then the queue
+		// goes once its own quick connect has gone.
+		got.QuickConnectIDs = nil
+		if err := st.Queues.Update(ctx, inst, got, got.Version); err != nil {
+			t.Fatal(err)
+		}
+		for _, qc := range []*core.QuickConnect{phone, self} {
+			if err := st.QuickConnects.Delete(ctx, inst, qc.ID); err != nil {
+				t.Fatalf("delete quick connect %s once no queue lists it: %v", qc.Name, err)
+			}
+		}
+		if err := st.Queues.Delete(ctx, inst, q.ID); err != nil {
+			t.Fatalf("delete the queue once nothing points at it: %v", err)
+		}
+	})
 }

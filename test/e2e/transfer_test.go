@@ -4,8 +4,10 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,7 +134,10 @@ func TestAgentTransfersAChat(t *testing.T) {
 // contact to the quick connect's queue, where a second agent takes it; that
 // agent transfers it into a flow that says goodbye and ends the chat. A
 // phone-number quick connect is refused for a chat, and an unknown one
-// changes nothing.
+// changes nothing. Agents are offered the quick connects of the queues of
+// their routing profile only: the first agent neither sees nor transfers
+// by the quick connect of a queue it does not serve; the second, whose
+// profile has both queues, sees the union.
 func TestTransferThroughQuickConnectsAndFlows(t *testing.T) {
 	b := backends()[0]
 	s := e2etest.Start(t, bin, e2etest.Options{Args: b.args(t), Name: "quick connects"})
@@ -162,19 +167,64 @@ func TestTransferThroughQuickConnectsAndFlows(t *testing.T) {
 			map[string]any{"Identifier": "bye", "Type": "MessageParticipant", "Parameters": map[string]any{"Text": "Thanks for chatting. Goodbye!"},
 				"Transitions": map[string]any{"NextAction": "end", "Errors": errs}},
 			end}})
-	var billing, phone core.QuickConnect
+	var billing, phone, escalate core.QuickConnect
 	c.call(t, "POST", instancePath(inst, "quick-connects"), map[string]any{"name": "Billing", "type": "QUEUE",
 		"queueId": cc.Queue.ID, "flowId": toQueue.ID}, http.StatusCreated, &billing)
 	c.call(t, "POST", instancePath(inst, "quick-connects"), map[string]any{"name": "Back office", "type": "PHONE_NUMBER",
 		"phoneNumber": "+15550199"}, http.StatusCreated, &phone)
+	c.call(t, "POST", instancePath(inst, "quick-connects"), map[string]any{"name": "Escalate", "type": "QUEUE",
+		"queueId": cc.Queue.ID}, http.StatusCreated, &escalate)
+	// Support offers Billing and Back office; Escalations, a queue only Bob
+	// serves, offers Escalate.
+	q := cc.Queue
+	c.call(t, "PUT", instancePath(inst, "queues", q.ID), map[string]any{"name": q.Name, "hoursOfOperationId": q.HoursOfOperationID,
+		"quickConnectIds": []string{billing.ID, phone.ID}, "version": q.Version}, http.StatusOK, nil)
+	var escalations core.Queue
+	c.call(t, "POST", instancePath(inst, "queues"), map[string]any{"name": "Escalations", "hoursOfOperationId": q.HoursOfOperationID,
+		"quickConnectIds": []string{escalate.ID}}, http.StatusCreated, &escalations)
+	var both core.RoutingProfile
+	c.call(t, "POST", instancePath(inst, "routing-profiles"), map[string]any{"name": "Chat and escalations",
+		"queues":             []any{map[string]any{"queueId": q.ID, "channel": "CHAT"}, map[string]any{"queueId": escalations.ID, "channel": "CHAT"}},
+		"mediaConcurrencies": []any{map[string]any{"channel": "CHAT", "concurrency": 1}}}, http.StatusCreated, &both)
+	var bobUser core.User
+	c.call(t, "GET", instancePath(inst, "users", cc.Agents[1].UserID), nil, http.StatusOK, &bobUser)
+	c.call(t, "PUT", instancePath(inst, "users", bobUser.ID), map[string]any{"username": bobUser.Username,
+		"firstName": bobUser.FirstName, "securityProfileIds": bobUser.SecurityProfileIDs, "routingProfileId": both.ID,
+		"autoAccept": bobUser.AutoAccept, "version": bobUser.Version}, http.StatusOK, nil)
 
 	ana, _ := cc.agentWS(ctx, t, s, 0)
 	bob, _ := cc.agentWS(ctx, t, s, 1)
+	offered := func(ag *jsonWS) []string {
+		t.Helper()
+		r := ag.request(ctx, t, "listQuickConnects", nil)
+		list, ok := r["quickConnects"].([]any)
+		if r["type"] != "ack" || !ok {
+			t.Fatalf("listQuickConnects: %v", r)
+		}
+		var names []string
+		for _, e := range list {
+			qc, _ := e.(map[string]any)
+			name, _ := qc["name"].(string)
+			names = append(names, name)
+		}
+		return names
+	}
+	if got, want := offered(ana), []string{"Back office", "Billing"}; !slices.Equal(got, want) {
+		t.Errorf("Ana (Support) is offered %q, want %q", got, want)
+	}
+	if got, want := offered(bob), []string{"Back office", "Billing", "Escalate"}; !slices.Equal(got, want) {
+		t.Errorf("Bob (Support and Escalations) is offered %q, want %q", got, want)
+	}
 	ana.setState(ctx, t, "Available")
 	cu := startCustomer(ctx, t, s, c, cc, "Jo")
 	first := cu.ContactID
 	ana.awaitEvent(ctx, t, "contactConnected", first)
 
+	// Escalate's queue is Ana's own, but no queue of hers lists it: refused.
+	if r := ana.request(ctx, t, "transfer", map[string]any{"contactId": first, "quickConnectId": escalate.ID}); r["type"] != "error" ||
+		r["code"] != "target_unavailable" || !strings.Contains(fmt.Sprint(r["error"]), "not offered to this agent") {
+		t.Fatalf("Ana transfers by a quick connect she is not offered: %v, want target_unavailable", r)
+	}
 	for _, tc := range []struct {
 		fields map[string]any
 		code   string

@@ -501,8 +501,8 @@ func TestVoiceAgentTransfer(t *testing.T) {
 			t.Errorf("the new contact ended %s by %+v, want THIRD_PARTY_DISCONNECT by THIRD_PARTY", r2.DisconnectReason, r2.Voice)
 		}
 		// Audio both ways on the far end's leg (the call's log lines carry
-		// its first contact).
-		checkThirdPartyMedia(t, s, c1)
+		// its current contact: the transfer's).
+		checkThirdPartyMedia(t, s, c2)
 		// The caller hears itself: its audio reached the far end, and the
 		// far end's came back.
 		checkCallerHeard(t, call, r1.ConnectedToSystemTimestamp, tFarBye, []span{

@@ -36,6 +36,7 @@ beforeAll(() => {
   // Mantine reads media queries; jsdom has none.
   window.matchMedia ??= ((q: string) => ({ matches: false, media: q, onchange: null, addListener() {}, removeListener() {},
     addEventListener() {}, removeEventListener() {}, dispatchEvent: () => false })) as unknown as typeof window.matchMedia;
+  globalThis.ResizeObserver ??= class { observe() {} unobserve() {} disconnect() {} } as unknown as typeof ResizeObserver;
 });
 
 afterEach(() => {
@@ -68,6 +69,53 @@ describe('ResourceForm', () => {
   it('shows a failure without fields as a general error', () => {
     render(new ApiError(409, 'conflict', 'the version is 2, not 1'));
     expect(host.querySelector('[data-testid="form-error"]')!.textContent).toContain('the version is 2, not 1');
+  });
+});
+
+describe('ResourceForm multiselect', () => {
+  const qcField: FieldSpec = { name: 'quickConnectIds', label: 'Quick connects', type: 'multiselect', ref: { path: 'quick-connects' } };
+  const refItems = { 'quick-connects': [{ id: 'qc1', name: 'Billing' }, { id: 'qc2', name: 'Head office' }, { id: 'qc3', name: 'Escalate' }] };
+
+  function renderMulti(values: Values, error?: unknown) {
+    const changes: Values[] = [];
+    host = document.createElement('div');
+    document.body.appendChild(host);
+    root = createRoot(host);
+    act(() => {
+      root!.render(
+        <MantineProvider>
+          <ResourceForm fields={[qcField]} values={values} onChange={(v) => changes.push(v)} error={error} refItems={refItems} />
+        </MantineProvider>,
+      );
+    });
+    return changes;
+  }
+
+  it('shows the chosen items by the names of the ref kind, and the API error of an entry on the field', () => {
+    renderMulti({ quickConnectIds: ['qc2', 'qc1'] }, new ApiError(422, 'invalid', 'x', [{ field: 'quickConnectIds[1]', message: 'no quick-connect with id "qc1"' }]));
+    const input = host.querySelector<HTMLInputElement>('[data-testid="field-quickConnectIds"]')!;
+    expect(input).not.toBeNull();
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    const pills = [...host.querySelectorAll('.mantine-Pill-label')].map((p) => p.textContent);
+    expect(pills).toEqual(['Head office', 'Billing']);
+    expect(host.textContent).toContain('Quick connects');
+    expect(host.textContent).toContain('quickConnectIds[1]: no quick-connect with id "qc1"');
+  });
+
+  it('adds a picked option to the list', () => {
+    const changes = renderMulti({ quickConnectIds: ['qc1'] });
+    const input = host.querySelector<HTMLInputElement>('[data-testid="field-quickConnectIds"]')!;
+    act(() => {
+      input.focus();
+      input.click();
+    });
+    const option = [...document.querySelectorAll<HTMLElement>('[role="option"]')].find((o) => o.textContent === 'Escalate');
+    expect(option).toBeDefined();
+    act(() => {
+      option!.dispatchEvent(new MouseEvent('mousedown', { bubbles: true }));
+      option!.click();
+    });
+    expect(changes.at(-1)).toEqual({ quickConnectIds: ['qc1', 'qc3'] });
   });
 });
 

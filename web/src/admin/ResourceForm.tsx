@@ -4,6 +4,7 @@
 import { Fragment } from 'react';
 import { Alert, Checkbox, MultiSelect, NumberInput, PasswordInput, Select, Stack, TagsInput, Textarea, TextInput } from '@mantine/core';
 import { fieldErrors, getPath, refOptions as optionsOf, setPath, type FieldSpec, type Values } from './form';
+import { GeneratedSecretInput } from './extras';
 import { HoursEditor } from './HoursEditor';
 import type { Channel, QueueRow } from './routingProfile';
 import { RoutingQueuesEditor } from './RoutingQueuesEditor';
@@ -53,6 +54,7 @@ export function ResourceForm({ fields, values, onChange, error, editing, refItem
         return <NumberInput {...common} min={f.min} max={f.max} allowDecimal={false} value={typeof v === 'number' ? v : v === undefined || v === '' ? '' : Number(v)}
           onChange={(n) => set(f.name, n === '' ? undefined : Number(n))} />;
       case 'password':
+        if (f.generate) return <GeneratedSecretInput {...common} generate={f.generate} value={String(v ?? '')} onChange={(s) => set(f.name, s)} />;
         return <PasswordInput {...common} autoComplete="new-password" value={String(v ?? '')} onChange={(e) => set(f.name, e.currentTarget.value)} />;
       case 'select':
         return <Select {...common} data={options} clearable={!f.required} searchable value={v ? String(v) : null}

@@ -1,9 +1,12 @@
 // The parts of admin pages that are not forms: a prompt's audio (upload a
-// WAV, listen), and flow import and export.
+// WAV, listen), flow import and export, a chat widget's embed snippet and
+// flow name, and a secret input with a "generate" button.
 
 import { useEffect, useState } from 'react';
-import { Alert, Button, Checkbox, FileButton, FileInput, Group, List, Modal, Stack, Text, TextInput } from '@mantine/core';
+import { Alert, Anchor, Button, Checkbox, Code, CopyButton, FileButton, FileInput, Group, List, Modal, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { ApiError } from '../lib/http';
+import { useSession } from '../session/SessionContext';
+import { tokenSnippet, widgetSnippet } from './chatWidget';
 import type { Values } from './form';
 import type { KindContext } from './ResourcePage';
 
@@ -175,5 +178,123 @@ export function FlowExportButton({ flow, ctx }: { flow: Values; ctx: KindContext
     <Button size="xs" variant="subtle" loading={busy} onClick={() => void download()} data-testid={`export-${String(flow.name)}`}>
       Export
     </Button>
+  );
+}
+
+function Copy({ value, testId }: { value: string; testId?: string }) {
+  return (
+    <CopyButton value={value}>
+      {({ copied, copy }) => (
+        <Button size="xs" variant="light" onClick={copy} data-testid={testId}>
+          {copied ? 'Copied' : 'Copy'}
+        </Button>
+      )}
+    </CopyButton>
+  );
+}
+
+export interface GeneratedSecretInputProps {
+  label: string;
+  description?: string;
+  required?: boolean;
+  error?: string;
+  placeholder?: string;
+  'data-testid'?: string;
+  value: string;
+  onChange(value: string): void;
+  generate: { label: string; make(): string };
+}
+
+// GeneratedSecretInput is a write-only secret's input with a button that
+// fills it with a new random one, shown (to copy) until it is changed or
+// the form is saved: the API never returns it.
+export function GeneratedSecretInput({ generate, value, onChange, ...input }: GeneratedSecretInputProps) {
+  const [generated, setGenerated] = useState<string>();
+  const name = input['data-testid'] ?? 'secret';
+  return (
+    <Stack gap={6}>
+      <PasswordInput {...input} autoComplete="new-password" value={value} onChange={(e) => onChange(e.currentTarget.value)} />
+      <Group gap="xs">
+        <Button size="xs" variant="light" data-testid={`${name}-generate`} onClick={() => {
+          const k = generate.make();
+          setGenerated(k);
+          onChange(k);
+        }}>
+          {generate.label}
+        </Button>
+      </Group>
+      {generated && generated === value && (
+        <Alert color="teal" title="Copy it now: once saved it is not shown again" data-testid={`${name}-generated`}>
+          <Stack gap="xs">
+            <Code block style={{ wordBreak: 'break-all', whiteSpace: 'pre-wrap' }}>{generated}</Code>
+            <Group><Copy value={generated} /></Group>
+          </Stack>
+        </Alert>
+      )}
+    </Stack>
+  );
+}
+
+// Flow names by instance and flow ID, read once per page load (a table
+// shows a widget's flow by name; the item holds only its ID).
+const flowNames = new Map<string, Promise<string>>();
+
+// FlowName shows the name of an item's flow (its field), or the ID when
+// the flow cannot be read (e.g. without flows.read).
+export function FlowName({ item, field }: { item: Values; field: string }) {
+  const session = useSession();
+  const id = String(item[field] ?? '');
+  const instanceId = String(item.instanceId ?? session.instance?.id ?? '');
+  const [label, setLabel] = useState(id);
+  useEffect(() => {
+    if (!id || !instanceId) return;
+    const k = `${instanceId}/${id}`;
+    let p = flowNames.get(k);
+    if (!p) {
+      p = session.api<Values>(`/api/v1/instances/${encodeURIComponent(instanceId)}/flows/${encodeURIComponent(id)}`).then((f) => String(f.name ?? id));
+      p.catch(() => flowNames.delete(k));
+      flowNames.set(k, p);
+    }
+    let live = true;
+    p.then((n) => live && setLabel(n), () => undefined);
+    return () => {
+      live = false;
+    };
+  }, [session, instanceId, id]);
+  return <>{label}</>;
+}
+
+// ChatWidgetEmbed is what a website needs for a chat widget: the script
+// tag, and when the widget requires a token, how to give it one.
+export function ChatWidgetEmbed({ widget }: { widget: Values }) {
+  const id = String(widget.id);
+  const snippet = widgetSnippet(location.origin, id);
+  const origins = (widget.allowedOrigins as string[] | undefined) ?? [];
+  const tryUrl = `/widget?instance=${encodeURIComponent(String(widget.instanceId ?? ''))}&widget=${encodeURIComponent(id)}`;
+  return (
+    <Stack gap="xs">
+      <Text fw={600} size="sm">Embed it</Text>
+      <Text size="sm">
+        Add this tag to the pages of {origins.length ? origins.join(', ') : 'the allowed origins'} (the server refuses chats from other sites):
+      </Text>
+      <Code block style={{ whiteSpace: 'pre-wrap', wordBreak: 'break-all' }} data-testid="widget-snippet">{snippet}</Code>
+      <Group gap="sm">
+        <Copy value={snippet} testId="widget-snippet-copy" />
+        <Anchor href={tryUrl} target="_blank" size="sm">Try it in the console</Anchor>
+      </Group>
+      {!!widget.requireToken && (
+        <Alert color="blue" title="Tokens" data-testid="widget-token-note">
+          <Stack gap="xs">
+            <Text size="sm">
+              Each chat start carries a JWT that the website's server signs with the security key (HS256, the key's text as the HMAC
+              key): <Code>sub</Code> the widget ID (<Code>{id}</Code>), <Code>iat</Code> now and <Code>exp</Code> at most 10 minutes
+              later, and optionally <Code>attributes</Code>, an object of strings that become the contact's attributes. The page
+              gives the widget a function that fetches one, before the tag above:
+            </Text>
+            <Code block style={{ whiteSpace: 'pre-wrap' }}>{tokenSnippet()}</Code>
+          </Stack>
+        </Alert>
+      )}
+    </Stack>
   );
 }

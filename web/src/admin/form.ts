@@ -33,6 +33,9 @@ export interface FieldSpec {
   // writeOnly fields (passwords, secrets) are left out of the body when
   // empty, so an update keeps the stored value.
   writeOnly?: boolean;
+  // generate, on a password field, adds a button that fills it with a new
+  // secret (make) and shows that secret once, to copy.
+  generate?: { label: string; make(): string };
   // createOnly fields are not shown when editing.
   createOnly?: boolean;
   // showIf hides the field unless the values match.

@@ -6,7 +6,8 @@ import { Alert, Anchor, Badge, Code, CopyButton, Button, Stack, Text } from '@ma
 import { Link } from 'react-router-dom';
 import type { Values } from './form';
 import type { KindSpec } from './ResourcePage';
-import { FlowExportButton, FlowImportButton, PromptAudio } from './extras';
+import { ChatWidgetEmbed, FlowExportButton, FlowImportButton, FlowName, PromptAudio } from './extras';
+import { chatWidgetBody, randomKey } from './chatWidget';
 import { CONCURRENCY_MAX, routingProfileBody, routingProfileErrorField, routingProfileValues, type RoutingQueue } from './routingProfile';
 
 const nameCol = { key: 'name', label: 'Name' };
@@ -61,6 +62,8 @@ export const kinds: KindSpec[] = [
       { name: 'outboundCallerId.number', label: 'Outbound caller ID number', placeholder: '+15550100', description: 'E.164' },
       { name: 'outboundCallerId.flowId', label: 'Outbound whisper flow', type: 'select',
         ref: { path: 'flows', filter: (f) => f.type === 'OUTBOUND_WHISPER' }, description: 'Played to the agent before an outbound call connects (flows of type OUTBOUND_WHISPER)' },
+      { name: 'quickConnectIds', label: 'Quick connects', type: 'multiselect', ref: { path: 'quick-connects' },
+        description: 'The transfer and consultation targets offered to agents whose routing profile has this queue (at most 50)' },
     ],
     toBody: (v, o) => queueBody(v, o),
   },
@@ -190,6 +193,31 @@ export const kinds: KindSpec[] = [
     ],
     toolbar: (ctx) => <FlowImportButton ctx={ctx} />,
     rowActions: (f, ctx) => <FlowExportButton flow={f} ctx={ctx} />,
+  },
+  {
+    key: 'chat-widgets', title: 'Chat widgets', one: 'chat widget', path: 'chat-widgets', perm: 'numbers.read', editPerm: 'numbers.edit',
+    columns: [nameCol, { key: 'contactFlowId', label: 'Flow', render: (w) => <FlowName item={w} field="contactFlowId" /> },
+      { key: 'allowedOrigins', label: 'Origins', render: (w) => ((w.allowedOrigins as string[]) ?? []).join(', ') },
+      { key: 'disabled', label: 'Disabled', render: (w) => (w.disabled ? <Badge variant="light" color="gray">Disabled</Badge> : <Text size="sm" c="dimmed">no</Text>) }],
+    defaults: { allowedOrigins: [], disabled: false, requireToken: false },
+    fields: [
+      name, description,
+      { name: 'contactFlowId', label: 'Contact flow', type: 'select', required: true, ref: { path: 'flows', filter: (f) => f.type === 'CONTACT_FLOW' },
+        description: 'The flow the chats run (flows of type CONTACT_FLOW; publish it to take chats)' },
+      { name: 'allowedOrigins', label: 'Allowed origins', type: 'list', required: true, placeholder: 'https://www.example.com',
+        description: 'The websites that may use the widget (1 to 50), each scheme://host[:port]; a wildcard only as the leftmost label, as in https://*.example.com. Press Enter after each.' },
+      { name: 'title', label: 'Title', placeholder: 'Chat with us', description: 'The launcher\'s and the panel\'s title (a page\'s data-title wins)' },
+      { name: 'color', label: 'Colour', placeholder: '#1c7ed6', description: '#rgb or #rrggbb (a page\'s data-color wins)' },
+      { name: 'displayName', label: 'Customer name', placeholder: 'Customer', description: 'The customer\'s name in the chat when the page gives none' },
+      { name: 'disabled', label: 'Disabled (starts no chats)', type: 'checkbox' },
+      { name: 'requireToken', label: 'Require a token (a JWT the website\'s server signs for each chat)', type: 'checkbox' },
+      { name: 'securityKey', label: 'Security key', type: 'password', writeOnly: true, showIf: (v) => !!v.requireToken,
+        generate: { label: 'Generate key', make: () => randomKey() },
+        describe: (v) => `The HMAC key (HS256) of the tokens, at least 32 bytes. ${v.hasSecurityKey ? 'One is set: leave empty to keep it.' : 'None is set yet.'}` },
+    ],
+    toBody: (v, o) => chatWidgetBody(v, o),
+    afterCreate: () => <Alert color="teal" data-testid="created-widget">Created: add the tag below to your website's pages.</Alert>,
+    editorExtra: (w) => <ChatWidgetEmbed key={String(w.id)} widget={w} />,
   },
 ];
 

@@ -62,8 +62,8 @@ function useQuickConnects(client: AgentClient) {
 
 // TransferPanel transfers a contact, and for calls consults (warm
 // transfer), conferences or cancels the consultation. The target is picked
-// among the instance's quick connects (listQuickConnects, as Connect's CCP
-// lists its endpoints); "Enter a target" types one instead: a quick
+// among the quick connects of the agent's queues (listQuickConnects, as
+// Connect's CCP lists its endpoints); "Enter a target" types one instead: a quick
 // connect, queue or agent ID, a phone number or (transfer only) a flow.
 export function TransferPanel({ client, contact, run }: {
   client: AgentClient;

@@ -27,21 +27,41 @@ export interface StartOptions {
 
 export class ParticipantError extends Error {
   constructor(
+    /** The HTTP status; 0 when there was no answer (code "network") or it made no sense. */
     readonly status: number,
     message: string,
+    /** The problem's code (internal/api/problem.go), e.g. "not_found"; "network" when the request failed. */
+    readonly code = '',
+    /** Seconds to wait, from a 429's Retry-After. */
+    readonly retryAfter?: number,
   ) {
     super(message);
     this.name = 'ParticipantError';
   }
 }
 
-async function postJSON<T>(url: string, body: unknown, headers: Record<string, string>, credentials: RequestCredentials = 'omit'): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
-    body: JSON.stringify(body),
-    credentials,
-  });
+/** retryAfterSeconds reads a Retry-After header: seconds, or an HTTP date. */
+export function retryAfterSeconds(h: string | null, now = Date.now()): number | undefined {
+  if (!h) return undefined;
+  const n = Number(h);
+  if (h.trim() !== '' && Number.isFinite(n)) return Math.max(0, Math.ceil(n));
+  const t = Date.parse(h);
+  return Number.isNaN(t) ? undefined : Math.max(0, Math.ceil((t - now) / 1000));
+}
+
+async function request<T>(url: string, body: unknown, headers: Record<string, string>, credentials: RequestCredentials = 'omit'): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers: { Accept: 'application/json', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials,
+    });
+  } catch (err) {
+    // No answer: offline, DNS, or a CORS refusal (which the browser hides).
+    throw new ParticipantError(0, (err as Error).message || 'network error', 'network');
+  }
   const text = await res.text();
   let data: unknown = undefined;
   try {
@@ -50,8 +70,10 @@ async function postJSON<T>(url: string, body: unknown, headers: Record<string, s
     data = text;
   }
   if (!res.ok) {
-    const d = (typeof data === 'object' && data !== null ? data : {}) as { message?: string; detail?: string; title?: string };
-    throw new ParticipantError(res.status, d.message ?? d.detail ?? d.title ?? `HTTP ${res.status}`);
+    // Problem details (RFC 9457): {"type","title","status","detail","code",...}; the participant API says {"message"}.
+    const d = (typeof data === 'object' && data !== null ? data : {}) as { message?: string; detail?: string; title?: string; code?: string };
+    throw new ParticipantError(res.status, d.detail ?? d.message ?? d.title ?? `HTTP ${res.status}`, d.code ?? '',
+      res.status === 429 ? retryAfterSeconds(res.headers.get('Retry-After')) : undefined);
   }
   return data as T;
 }
@@ -64,12 +86,39 @@ function clientToken(): string {
 export function startChat(o: StartOptions): Promise<ChatDetails> {
   const body = { ContactFlowId: o.flowId, ParticipantDetails: { DisplayName: o.displayName } };
   if (o.startUrl) {
-    return postJSON<ChatDetails>(o.startUrl, { InstanceId: o.instanceId, ...body }, {}, 'include');
+    return request<ChatDetails>(o.startUrl, { InstanceId: o.instanceId, ...body }, {}, 'include');
   }
   const headers: Record<string, string> = { ...o.headers };
   if (o.apiKey) headers.Authorization = `Bearer ${o.apiKey}`;
   // same-origin: a console session cookie counts when the page is the console's.
-  return postJSON<ChatDetails>(`${o.endpoint}/api/v1/instances/${encodeURIComponent(o.instanceId)}/contacts/chat`, body, headers, 'same-origin');
+  return request<ChatDetails>(`${o.endpoint}/api/v1/instances/${encodeURIComponent(o.instanceId)}/contacts/chat`, body, headers, 'same-origin');
+}
+
+/** What GET /api/v1/widgets/{id} answers: a configured widget's public settings. */
+export interface WidgetConfig {
+  WidgetId: string;
+  Title?: string;
+  Color?: string;
+  DisplayName?: string;
+  RequireToken?: boolean;
+}
+
+const widgetURL = (endpoint: string, widgetId: string) => `${endpoint}/api/v1/widgets/${encodeURIComponent(widgetId)}`;
+
+/**
+ * getWidgetConfig reads a configured widget's settings. Like the start
+ * request it is public, checked against the widget's allowed origins, and
+ * sent without cookies.
+ */
+export function getWidgetConfig(endpoint: string, widgetId: string): Promise<WidgetConfig> {
+  return request<WidgetConfig>(widgetURL(endpoint, widgetId), undefined, {});
+}
+
+/** startWidgetChat starts a chat through a configured widget (no API key: the server checks the page's origin, and the token when the widget requires one). */
+export function startWidgetChat(endpoint: string, widgetId: string, displayName: string, token?: string): Promise<ChatDetails> {
+  const body: { ParticipantDetails: { DisplayName: string }; Token?: string } = { ParticipantDetails: { DisplayName: displayName } };
+  if (token) body.Token = token;
+  return request<ChatDetails>(`${widgetURL(endpoint, widgetId)}/chat`, body, {});
 }
 
 export interface ConnectionHandlers {
@@ -106,7 +155,7 @@ export class ParticipantConnection {
   }
 
   private async createConnection(): Promise<string> {
-    const out = await postJSON<{ Websocket?: { Url?: string }; ConnectionCredentials?: { ConnectionToken?: string } }>(
+    const out = await request<{ Websocket?: { Url?: string }; ConnectionCredentials?: { ConnectionToken?: string } }>(
       `${this.endpoint}/participant/connection`,
       { Type: ['WEBSOCKET', 'CONNECTION_CREDENTIALS'], ConnectParticipant: true },
       { 'X-Amz-Bearer': this.details.ParticipantToken },
@@ -177,7 +226,7 @@ export class ParticipantConnection {
 
   /** loadTranscript passes the last 100 items to onItem (oldest first); the model drops what it already has. */
   async loadTranscript(): Promise<void> {
-    const out = await postJSON<{ Transcript?: Item[] }>(
+    const out = await request<{ Transcript?: Item[] }>(
       `${this.endpoint}/participant/transcript`,
       { ContactId: this.details.ContactId, MaxResults: 100, ScanDirection: 'BACKWARD', SortOrder: 'ASCENDING' },
       { 'X-Amz-Bearer': this.connectionToken },
@@ -186,7 +235,7 @@ export class ParticipantConnection {
   }
 
   async sendMessage(text: string): Promise<void> {
-    await postJSON(`${this.endpoint}/participant/message`, { ContentType: 'text/plain', Content: text, ClientToken: clientToken() }, {
+    await request(`${this.endpoint}/participant/message`, { ContentType: 'text/plain', Content: text, ClientToken: clientToken() }, {
       'X-Amz-Bearer': this.connectionToken,
     });
   }
@@ -196,7 +245,7 @@ export class ParticipantConnection {
     const now = Date.now();
     if (now - this.lastTyping < 5_000) return;
     this.lastTyping = now;
-    await postJSON(`${this.endpoint}/participant/event`, { ContentType: 'application/vnd.amazonaws.connect.event.typing', ClientToken: clientToken() }, {
+    await request(`${this.endpoint}/participant/event`, { ContentType: 'application/vnd.amazonaws.connect.event.typing', ClientToken: clientToken() }, {
       'X-Amz-Bearer': this.connectionToken,
     });
   }
@@ -205,7 +254,7 @@ export class ParticipantConnection {
   async disconnect(): Promise<void> {
     if (!this.connectionToken) return;
     try {
-      await postJSON(`${this.endpoint}/participant/disconnect`, { ClientToken: clientToken() }, { 'X-Amz-Bearer': this.connectionToken });
+      await request(`${this.endpoint}/participant/disconnect`, { ClientToken: clientToken() }, { 'X-Amz-Bearer': this.connectionToken });
     } finally {
       this.close();
     }

@@ -1,33 +1,28 @@
 // The chat widget's entry point, built into dist/app/widget.js (one IIFE
 // file; see vite.config.ts). A website adds
 //
+//   <script src="https://switchboard.example.com/widget.js" data-widget="WIDGET_ID"></script>
+//
+// for a chat widget configured in the admin console (its flow, allowed
+// origins and look; the chat starts with POST /api/v1/widgets/{id}/chat, no
+// key, checked against the page's origin and, when the widget requires it,
+// a token from the page's authenticate function), or
+//
 //   <script src="https://switchboard.example.com/widget.js"
 //           data-instance="INSTANCE_ID" data-flow="CONTACT_FLOW_ID"
 //           data-title="Chat with us" data-start-url="/start-chat"></script>
 //
-// or calls SwitchboardChat.init({...}) itself. The chat is started through
-// data-start-url (the website's server, which holds the API key, calls
-// POST /api/v1/instances/{id}/contacts/chat and answers its JSON), or, on
-// the console's own pages, with the console's session or an apiKey passed to
-// init. Everything after that is the participant API (docs/chat.md).
+// where the chat is started through data-start-url (the website's server,
+// which holds the API key, calls POST /api/v1/instances/{id}/contacts/chat
+// and answers its JSON), or, on the console's own pages, with the console's
+// session or an apiKey passed to init. Either can be done from script with
+// SwitchboardChat.init({...}). Everything after that is the participant API
+// (docs/chat.md).
 
-import { ChatWidget, type WidgetOptions } from './ui';
+import { fromScript, type InitOptions } from './config';
+import { ChatWidget } from './ui';
 
-export interface InitOptions {
-  instanceId: string;
-  flowId: string;
-  title?: string;
-  displayName?: string;
-  /** The Switchboard server; default: where widget.js was loaded from. */
-  endpoint?: string;
-  startUrl?: string;
-  apiKey?: string;
-  /** More headers for the start request (not for startUrl). */
-  headers?: Record<string, string>;
-  color?: string;
-  /** Where to put the widget; default: document.body. */
-  container?: HTMLElement;
-}
+export type { InitOptions } from './config';
 
 let current: ChatWidget | null = null;
 
@@ -43,21 +38,11 @@ const scriptOrigin = (() => {
 
 /** init shows the widget (replacing one shown before) and returns it. */
 export function init(o: InitOptions): ChatWidget {
-  if (!o.instanceId || !o.flowId) throw new Error('SwitchboardChat.init: instanceId and flowId are required');
+  if (!o.widgetId && !(o.instanceId && o.flowId)) throw new Error('SwitchboardChat.init: widgetId, or instanceId and flowId, are required');
   current?.destroy();
-  const opts: WidgetOptions = {
-    endpoint: (o.endpoint ?? scriptOrigin).replace(/\/+$/, ''),
-    instanceId: o.instanceId,
-    flowId: o.flowId,
-    title: o.title || 'Chat with us',
-    displayName: o.displayName || 'Customer',
-    startUrl: o.startUrl,
-    apiKey: o.apiKey,
-    headers: o.headers,
-    color: o.color,
-  };
-  current = new ChatWidget(opts);
-  (o.container ?? document.body).appendChild(current.host);
+  const { container, ...rest } = o;
+  current = new ChatWidget({ ...rest, endpoint: (o.endpoint || scriptOrigin).replace(/\/+$/, '') });
+  (container ?? document.body).appendChild(current.host);
   return current;
 }
 
@@ -79,20 +64,14 @@ declare global {
   }
 }
 
-// Script-tag use: data-instance and data-flow start it; data-manual leaves it to init().
-if (script && script.dataset.instance && script.dataset.flow && script.dataset.manual === undefined) {
-  const d = script.dataset;
-  const go = () =>
-    init({
-      ...window.SwitchboardChatConfig,
-      instanceId: d.instance!,
-      flowId: d.flow!,
-      title: d.title,
-      displayName: d.displayName ?? window.SwitchboardChatConfig?.displayName,
-      endpoint: d.endpoint ?? window.SwitchboardChatConfig?.endpoint,
-      startUrl: d.startUrl ?? window.SwitchboardChatConfig?.startUrl,
-      color: d.color ?? window.SwitchboardChatConfig?.color,
-    });
+// Script-tag use: data-widget, or data-instance and data-flow, start it
+// (window.SwitchboardChatConfig may give them instead); data-manual leaves
+// it to init().
+if (script && fromScript(script.dataset, window.SwitchboardChatConfig)) {
+  const go = () => {
+    const o = fromScript(script.dataset, window.SwitchboardChatConfig);
+    if (o) init(o);
+  };
   if (document.body) go();
   else document.addEventListener('DOMContentLoaded', go, { once: true });
 }

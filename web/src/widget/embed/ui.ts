@@ -1,14 +1,12 @@
 // The chat widget's DOM: a launcher button and a panel inside a shadow
 // root, so the host page's CSS does not reach in and ours does not leak out.
 
-import { ParticipantConnection, startChat, type StartOptions } from './client';
+import { ParticipantConnection, ParticipantError, getWidgetConfig, startChat, startWidgetChat, type ChatDetails, type StartOptions, type WidgetConfig } from './client';
+import { resolveLook, startErrorText, type InitOptions, type Look } from './config';
 import { applyItem, initialModel, sortLines, whoIsTyping, type ChatModel } from './model';
 
-export interface WidgetOptions extends StartOptions {
-  title: string;
-  /** Accent colour of the launcher and the customer's messages. */
-  color?: string;
-}
+/** The page's options (index.ts's init), with the endpoint resolved. */
+export type WidgetOptions = Omit<InitOptions, 'endpoint' | 'container'> & Pick<StartOptions, 'endpoint'>;
 
 const CSS = `
 :host { all: initial; }
@@ -16,6 +14,7 @@ const CSS = `
 .launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; border: 0; border-radius: 28px;
   height: 56px; padding: 0 22px; background: var(--sb-accent); color: #fff; font-size: 15px; font-weight: 600;
   cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); }
+.launcher[hidden] { display: none; }
 .launcher:focus-visible, button:focus-visible, textarea:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }
 .panel { position: fixed; right: 20px; bottom: 88px; z-index: 2147483000; width: 360px; height: 520px;
   max-height: calc(100vh - 108px); display: flex; flex-direction: column; background: #fff; color: #1a1b1e;
@@ -45,6 +44,11 @@ form button[disabled], textarea[disabled] { opacity: .5; cursor: default; }
 .sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 `;
 
+function warn(what: string, err: unknown): void {
+  const e = err as ParticipantError;
+  console.warn(`SwitchboardChat: ${what}${e.status ? ` (HTTP ${e.status}${e.code ? ` ${e.code}` : ''})` : ''}: ${e.message ?? String(err)}`);
+}
+
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, text?: string): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
@@ -59,6 +63,10 @@ export class ChatWidget {
   private conn: ParticipantConnection | null = null;
   private readonly launcher: HTMLButtonElement;
   private readonly panel: HTMLElement;
+  private readonly heading: HTMLElement;
+  private look: Look;
+  /** A configured widget's settings, once read (or being read). */
+  private config: Promise<WidgetConfig> | undefined;
   private readonly messages: HTMLElement;
   private readonly status: HTMLElement;
   private readonly input: HTMLTextAreaElement;
@@ -70,16 +78,17 @@ export class ChatWidget {
     this.host = el('div', { 'data-switchboard-chat': '' });
     const root = this.host.attachShadow({ mode: 'open' });
     const style = el('style', {}, CSS);
-    this.host.style.setProperty('--sb-accent', o.color || '#1c7ed6');
+    this.look = resolveLook(o);
 
-    this.launcher = el('button', { type: 'button', class: 'launcher', 'data-testid': 'widget-launcher', 'aria-expanded': 'false' }, o.title);
-    this.panel = el('section', { class: 'panel', role: 'dialog', 'aria-label': o.title, hidden: '' });
+    this.launcher = el('button', { type: 'button', class: 'launcher', 'data-testid': 'widget-launcher', 'aria-expanded': 'false' });
+    this.panel = el('section', { class: 'panel', role: 'dialog', hidden: '' });
+    this.heading = el('h2');
     const header = el('header');
     const actions = el('div', { class: 'actions' });
     this.end = el('button', { type: 'button', 'data-testid': 'widget-end' }, 'End chat');
     const minimize = el('button', { type: 'button', 'aria-label': 'Minimize the chat' }, '—');
     actions.append(this.end, minimize);
-    header.append(el('h2', {}, o.title), actions);
+    header.append(this.heading, actions);
     this.messages = el('div', { class: 'messages', 'data-testid': 'widget-messages', role: 'log', 'aria-live': 'polite' });
     this.status = el('div', { class: 'status', 'data-testid': 'widget-status', 'aria-live': 'polite' });
     const form = el('form');
@@ -108,7 +117,63 @@ export class ChatWidget {
     this.input.addEventListener('input', () => {
       if (this.model.phase === 'open' && this.input.value) this.conn?.typing().catch(() => {});
     });
+    this.setLook(this.look);
     this.render();
+    if (o.widgetId) {
+      // The launcher shows once the widget's title and colour are known; if
+      // they cannot be read it shows anyway, and opening it tells why.
+      this.launcher.hidden = true;
+      this.loadConfig()
+        .catch((err: unknown) => warn('could not read the widget\'s settings', err))
+        .finally(() => (this.launcher.hidden = false));
+    }
+  }
+
+  private setLook(l: Look): void {
+    this.look = l;
+    this.host.style.setProperty('--sb-accent', l.color || '#1c7ed6');
+    this.launcher.textContent = l.title;
+    this.heading.textContent = l.title;
+    this.panel.setAttribute('aria-label', l.title);
+  }
+
+  /** loadConfig reads the widget's settings once (again after a failure) and applies them under the page's. */
+  private loadConfig(): Promise<WidgetConfig> {
+    this.config ??= getWidgetConfig(this.o.endpoint, this.o.widgetId!).then(
+      (c) => {
+        this.setLook(resolveLook(this.o, c));
+        return c;
+      },
+      (err: unknown) => {
+        this.config = undefined;
+        throw err;
+      },
+    );
+    return this.config;
+  }
+
+  /** startWidget starts a chat through the configured widget, with a token from the page's authenticate when the widget requires one. */
+  private async startWidget(): Promise<ChatDetails> {
+    // Settings that cannot be read (the server was not reached) do not stop
+    // the start, whose answer says what is wrong. A token is then sent if
+    // the page can make one.
+    const noAuth = () => new ParticipantError(0, 'the widget requires a token: give init() or window.SwitchboardChatConfig an authenticate function', 'no_authenticate');
+    const cfg = await this.loadConfig().catch((): WidgetConfig => ({ WidgetId: this.o.widgetId!, RequireToken: !!this.o.authenticate }));
+    let token: string | undefined;
+    if (cfg.RequireToken) {
+      if (!this.o.authenticate) throw noAuth();
+      try {
+        token = await this.o.authenticate();
+      } catch (err) {
+        throw new ParticipantError(0, `authenticate failed: ${(err as Error)?.message ?? String(err)}`, 'authenticate');
+      }
+      if (!token || typeof token !== 'string') throw new ParticipantError(0, 'authenticate returned no token', 'authenticate');
+    }
+    try {
+      return await startWidgetChat(this.o.endpoint, this.o.widgetId!, this.look.displayName, token);
+    } catch (err) {
+      throw !this.o.authenticate && (err as ParticipantError).code === 'token_required' ? noAuth() : err;
+    }
   }
 
   /** toggle opens or closes the panel; opening it the first time (or after a chat ended) starts a chat. */
@@ -130,7 +195,10 @@ export class ChatWidget {
     this.conn?.close();
     this.update({ ...initialModel(), phase: 'connecting' });
     try {
-      const details = await startChat(this.o);
+      const o = this.o;
+      const details = o.widgetId
+        ? await this.startWidget()
+        : await startChat({ ...o, instanceId: o.instanceId ?? '', flowId: o.flowId ?? '', displayName: this.look.displayName });
       this.model = { ...this.model, me: details.ParticipantId };
       const conn = new ParticipantConnection(this.o.endpoint, details, {
         onItem: (item) => {
@@ -147,7 +215,13 @@ export class ChatWidget {
       clearInterval(this.typingTimer);
       this.typingTimer = setInterval(() => this.renderStatus(), 1000);
     } catch (err) {
-      this.update({ ...this.model, phase: 'error', error: `Could not start the chat: ${(err as Error).message}` });
+      let error = `Could not start the chat: ${(err as Error).message}`;
+      if (this.o.widgetId) {
+        // The customer gets plain words; the website's developer the server's in the console.
+        warn('could not start the chat', err);
+        error = startErrorText(err);
+      }
+      this.update({ ...this.model, phase: 'error', error });
     }
   }
 
