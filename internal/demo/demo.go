@@ -73,6 +73,9 @@ func Seed(ctx context.Context, st *store.Store, dataDir string) (*Result, error)
 		return nil, err
 	}
 	res.QueueID = q.ID
+	if err := ensureQueueQuickConnect(ctx, st, id, q); err != nil {
+		return nil, err
+	}
 	rp, err := ensure(ctx, st.RoutingProfiles, id, "Support agents", func() *core.RoutingProfile {
 		return &core.RoutingProfile{Name: "Support agents", DefaultOutboundQueueID: q.ID,
 			Queues: []core.RoutingQueue{
@@ -150,6 +153,30 @@ type getCreator[T any, P interface {
 }] interface {
 	GetByName(ctx context.Context, instanceID, name string) (P, error)
 	Create(ctx context.Context, instanceID string, v P) error
+}
+
+// demoQuickConnect is the demo's quick connect: a transfer to the Support
+// queue, listed by that queue so its agents are offered it in the CCP.
+const demoQuickConnect = "Support queue"
+
+// ensureQueueQuickConnect creates the demo's quick connect and lists it on
+// q, once: a quick connect that exists already (or that an admin removed
+// from the queue) is left as it is.
+func ensureQueueQuickConnect(ctx context.Context, st *store.Store, instanceID string, q *core.Queue) error {
+	_, err := st.QuickConnects.GetByName(ctx, instanceID, demoQuickConnect)
+	if err == nil || !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	qc := &core.QuickConnect{Name: demoQuickConnect, Description: "Transfer to the Support queue",
+		Type: core.QuickConnectQueue, QueueID: q.ID}
+	if err := st.QuickConnects.Create(ctx, instanceID, qc); err != nil {
+		return fmt.Errorf("demo quick connect %q: %w", demoQuickConnect, err)
+	}
+	q.QuickConnectIDs = append(q.QuickConnectIDs, qc.ID)
+	if err := st.Queues.Update(ctx, instanceID, q, q.Version); err != nil {
+		return fmt.Errorf("demo queue %q: list quick connect %q: %w", q.Name, demoQuickConnect, err)
+	}
+	return nil
 }
 
 func ensure[T any, P interface {
