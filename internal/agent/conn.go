@@ -517,9 +517,7 @@ func (h *Hub) handle(ctx context.Context, a *agentState, req request) (Message, 
 			return Message{}, err
 		}
 		if h.cfg.Contacts != nil {
-			if _, err := h.cfg.Contacts.CompleteAfterContactWork(ctx, h.cfg.InstanceID, req.ContactID); err != nil {
-				h.log.Warn("agent completes after-contact work", "agent", a.id, "contact", req.ContactID, "err", err)
-			}
+			h.completeContactACW(ctx, a.id, req.ContactID)
 		}
 		return Message{}, nil
 	case TypeSendMessage:
@@ -632,4 +630,44 @@ func (h *Hub) voice(ctx context.Context, a *agentState, req request) (Message, e
 		}
 		return Message{}, v.SendDigits(ctx, a.id, req.ContactID, req.Digits)
 	}
+}
+
+// completeContactACW ends the contact's after-contact work after the
+// router's. The router's can start first: a call's hang-up is recorded on
+// the contact by the call's goroutine, which may come after the agent's
+// endContact reached the router, and a completeAcw sent in between finds
+// the contact still CONNECTED. Such a refusal is retried in the background
+// (every 50 ms, for up to 10 s) until the contact is in after-contact work,
+// rather than leaving it there for good.
+func (h *Hub) completeContactACW(ctx context.Context, agentID, contactID string) {
+	_, err := h.cfg.Contacts.CompleteAfterContactWork(ctx, h.cfg.InstanceID, contactID)
+	var te *contact.TransitionError
+	if err == nil || !errors.As(err, &te) || te.State != contact.Connected {
+		if err != nil {
+			h.log.Warn("agent completes after-contact work", "agent", agentID, "contact", contactID, "err", err)
+		}
+		return
+	}
+	h.wg.Go(func() {
+		ctx, cancel := context.WithTimeout(h.ctx, 10*time.Second)
+		defer cancel()
+		tick := time.NewTicker(50 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				h.log.Warn("agent completes after-contact work: the contact never left CONNECTED", "agent", agentID, "contact", contactID)
+				return
+			case <-tick.C:
+			}
+			_, err := h.cfg.Contacts.CompleteAfterContactWork(ctx, h.cfg.InstanceID, contactID)
+			if err == nil {
+				return
+			}
+			if !errors.As(err, &te) || te.State != contact.Connected {
+				h.log.Warn("agent completes after-contact work", "agent", agentID, "contact", contactID, "err", err)
+				return
+			}
+		}
+	})
 }

@@ -44,6 +44,9 @@ type fakeContacts struct {
 	// initial is a contact's InitialContactId (a transfer's new contact
 	// continues its first contact's chat).
 	initial map[string]string
+	// connected counts the completions refused as the contact still
+	// CONNECTED (its hang-up not yet recorded), by contact.
+	connected map[string]int
 }
 
 func (f *fakeContacts) Get(_ context.Context, _, id string) (*contact.Contact, error) {
@@ -63,6 +66,10 @@ func (f *fakeContacts) CompleteAfterContactWork(_ context.Context, _, id string)
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, "complete "+id)
+	if f.connected[id] > 0 {
+		f.connected[id]--
+		return nil, &contact.TransitionError{ContactID: id, Op: "complete after-contact work", State: contact.Connected}
+	}
 	return &contact.Contact{ID: id}, nil
 }
 
@@ -538,12 +545,27 @@ func TestChatContactLifecycle(t *testing.T) {
 		t.Fatalf("slots after end: %+v", got)
 	}
 	<-m.left // the agent left the chat
+	// The contact's hang-up is not recorded yet (a call's goroutine may
+	// record it after the router's ACW started): the completion is retried
+	// until the contact takes it.
+	e.contacts.mu.Lock()
+	e.contacts.connected = map[string]int{"chat-1": 2}
+	e.contacts.mu.Unlock()
 	ack(t, c.call(map[string]any{"type": "completeAcw", "contactId": "chat-1", "notes": "Refund promised."}))
 	if got := c.expect(TypeACWEnded, "chat-1"); got.Reason != routing.ReasonCompleted {
 		t.Fatalf("acwEnded: %+v", got)
 	}
-	if got := e.contacts.log(); strings.Join(got, "|") != "disconnect chat-1 AGENT_DISCONNECT|notes chat-1 Refund promised.|complete chat-1" {
-		t.Fatalf("contact calls: %v", got)
+	want := "disconnect chat-1 AGENT_DISCONNECT|notes chat-1 Refund promised.|complete chat-1|complete chat-1|complete chat-1"
+	deadline := time.Now().Add(5 * time.Second)
+	for strings.Join(e.contacts.log(), "|") != want && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := e.contacts.log(); strings.Join(got, "|") != want {
+		t.Fatalf("contact calls: %v, want %s", got, want)
+	}
+	time.Sleep(120 * time.Millisecond) // no completion after the one taken
+	if got := e.contacts.log(); len(got) != 5 {
+		t.Fatalf("contact calls after success: %v", got)
 	}
 	e.chats.mu.Lock()
 	ended := e.chats.ended
