@@ -130,7 +130,11 @@ func newVoiceChannel(cc *contactCenter, cfg config.Config, reg prometheus.Regist
 // run serves SIP until ctx ends (the lease lost, or shutdown): the server
 // then hangs up its calls, and run waits for their goroutines.
 func (v *voiceChannel) run(ctx context.Context) error {
-	scfg := sip.Config{Addr: v.cfg.SIPAddr, PublicAddr: v.public, UserAgent: "Switchboard/" + Version, Logger: v.log}
+	scfg := sip.Config{Addr: v.cfg.SIPAddr, PublicAddr: v.public, UserAgent: "Switchboard/" + Version, Logger: v.log,
+		// Registered desk phones' bindings live in the database (SQLite or
+		// PostgreSQL): they survive a restart, and a standby taking the
+		// lease over calls the phones the previous holder registered.
+		Registrar: sip.RegistrarConfig{Bindings: v.cc.st.SIPBindings(nil)}}
 	if v.cfg.SIPTLSAddr != "" {
 		cert, err := tls.LoadX509KeyPair(v.cfg.SIPCert, v.cfg.SIPKey)
 		if err != nil {

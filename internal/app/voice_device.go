@@ -27,7 +27,9 @@ import (
 // works when exactly one user in the deployment with a device password has
 // that username. Anything else is an unknown AOR: challenged, then 403.
 //
-// The bindings are stored under deviceAOR ("<instanceID>/<userID>"), not
+// The bindings are stored in the database (store.SIPBindings, set in
+// voiceChannel.run), so they survive a restart and a standby taking the
+// lease over sees them, under deviceAOR ("<instanceID>/<userID>"), not
 // the username: equal usernames of two instances stay apart, and a user
 // deleted and created again under the same name does not inherit the old
 // one's registrations.

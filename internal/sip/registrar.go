@@ -76,8 +76,9 @@ func (b Binding) Target() string {
 }
 
 // Bindings stores the registrations of every AOR. An implementation must be safe for
-// concurrent use; MemoryBindings keeps them in memory (a NATS KV one can share them between
-// instances).
+// concurrent use; MemoryBindings keeps them in memory, and store.SIPBindings in the database
+// (so they survive a restart and are shared by the processes on it). siptest.TestBindings
+// checks an implementation against this contract.
 type Bindings interface {
 	// Get returns the unexpired bindings of aor (none is not an error).
 	Get(ctx context.Context, aor string) ([]Binding, error)

@@ -14,6 +14,12 @@ import (
 // resource of another instance is reported the same way, so IDs never leak.
 var ErrNotFound = errors.New("not found")
 
+// ErrBindingsContended means SIPBindings.Update gave up: the AOR's bindings
+// kept changing under it (other REGISTERs for it, on this process or
+// another) for every one of its attempts. The registrar answers 500 and the
+// phone registers again.
+var ErrBindingsContended = errors.New("changed concurrently too many times")
+
 // ConflictError means the write contradicts what is stored: a name or number
 // already taken, a stale version, or a resource still referenced.
 type ConflictError struct {
