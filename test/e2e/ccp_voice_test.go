@@ -147,18 +147,7 @@ func ccpInboundCall(ctx context.Context, t *testing.T, s *e2etest.Server, c *cli
 	// Audio both ways: the browser receives PCMU with energy and hears the
 	// caller's tone (the caller hearing the agent's is checked on its
 	// recording at the end).
-	var packets int
-	var energy float64
-	var mime string
-	if err := e2etest.Poll(15*time.Second, 200*time.Millisecond, func() (bool, error) {
-		packets, energy, mime = inboundPackets(t, ag)
-		return packets > 100 && energy > 0, nil
-	}); err != nil {
-		t.Fatalf("the CCP receives no audio from the caller: %d packets, energy %g, %q", packets, energy, mime)
-	}
-	if mime != "audio/PCMU" {
-		t.Errorf("the CCP receives %q, want audio/PCMU", mime)
-	}
+	waitInboundPCMU(t, ag, "the CCP", 15*time.Second)
 	agentHears(t, ag, "the agent", "talking", []int{softCallerHz}, []int{softBrowserHz})
 	ccpShot(ag, artifacts, "03-ccp-call", 1280, 800)
 	ccpShot(ag, artifacts, "03-ccp-call", 390, 844)
@@ -186,6 +175,7 @@ func ccpInboundCall(ctx context.Context, t *testing.T, s *e2etest.Server, c *cli
 	}
 	tUnhold := time.Now()
 	ag.MustDo(map[string]any{"cmd": "unhold", "contactId": contactID})
+	var packets int
 	if err := e2etest.Poll(10*time.Second, 200*time.Millisecond, func() (bool, error) {
 		packets, _, _ = inboundPackets(t, ag)
 		return packets-after > 100, nil
@@ -394,10 +384,6 @@ func (h *callerHeard) expectQuiet(t *testing.T, name string, a, b int) {
 }
 
 func (h *callerHeard) secs(blocks int) float64 { return float64(blocks*h.block) / float64(h.rate) }
-
-func (h *callerHeard) blocks(d time.Duration) int {
-	return int(d.Seconds() * float64(h.rate) / float64(h.block))
-}
 
 // String is the recording as runs of marks and their lengths, e.g.
 // "M 2.60 s, T 11.60 s, M 6.20 s, T 2.90 s".

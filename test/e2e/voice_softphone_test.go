@@ -104,6 +104,25 @@ func browserAgent(t *testing.T, s *e2etest.Server, sc *softphoneCenter, a agentL
 	return toneAgent(t, s, sc.alias, a, softBrowserHz)
 }
 
+// waitInboundPCMU waits up to within for the browser (who, in messages) to
+// receive over 100 packets of the caller's audio with energy, and checks
+// they are PCMU.
+func waitInboundPCMU(t *testing.T, ag *browser.Agent, who string, within time.Duration) {
+	t.Helper()
+	var packets int
+	var energy float64
+	var mime string
+	if err := e2etest.Poll(within, 200*time.Millisecond, func() (bool, error) {
+		packets, energy, mime = inboundPackets(t, ag)
+		return packets > 100 && energy > 0, nil
+	}); err != nil {
+		t.Fatalf("%s receives no audio from the caller: %d packets, energy %g, %q", who, packets, energy, mime)
+	}
+	if mime != "audio/PCMU" {
+		t.Errorf("%s receives %q, want audio/PCMU", who, mime)
+	}
+}
+
 // inboundPackets is the browser's count of received RTP packets.
 func inboundPackets(t *testing.T, ag *browser.Agent) (packets int, energy float64, mime string) {
 	t.Helper()
@@ -144,18 +163,7 @@ func TestVoiceSoftphone(t *testing.T) {
 	tConnected := time.Now()
 
 	// Audio both ways: the browser receives PCMU with energy.
-	var packets int
-	var energy float64
-	var mime string
-	if err := e2etest.Poll(10*time.Second, 200*time.Millisecond, func() (bool, error) {
-		packets, energy, mime = inboundPackets(t, ag)
-		return packets > 100 && energy > 0, nil
-	}); err != nil {
-		t.Fatalf("the browser receives no audio from the caller: %d packets, energy %g, %q", packets, energy, mime)
-	}
-	if mime != "audio/PCMU" {
-		t.Errorf("the browser receives %q, want audio/PCMU", mime)
-	}
+	waitInboundPCMU(t, ag, "the browser", 10*time.Second)
 	ag.MustDo(map[string]any{"cmd": "screenshot", "path": filepath.Join(artifacts, "softphone-call.png")})
 	// A digit in band (RTCDTMFSender): relayed to the caller as RFC 4733.
 	ag.MustDo(map[string]any{"cmd": "dtmf", "digits": "7"})
@@ -198,6 +206,8 @@ func TestVoiceSoftphone(t *testing.T) {
 		t.Fatalf("after a reload mid-call the line did not reconnect: %v", err)
 	}
 	tReconnected := time.Now()
+	var packets int
+	var energy float64
 	if err := e2etest.Poll(10*time.Second, 200*time.Millisecond, func() (bool, error) {
 		packets, energy, _ = inboundPackets(t, ag)
 		return packets > 100 && energy > 0, nil
