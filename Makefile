@@ -54,6 +54,7 @@ vet:
 
 staticcheck: tools
 	$(STATICCHECK) ./...
+	$(STATICCHECK) -tags e2e ./test/e2e/...
 
 # The committed OpenAPI document must match the route table.
 generate-check:
